@@ -1,0 +1,2 @@
+// Placeholder entry point; the CLI commands replace it.
+int main() { return 0; }

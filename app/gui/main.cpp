@@ -1,0 +1,2 @@
+// Placeholder entry point; the desktop viewer replaces it.
+int main() { return 0; }

@@ -1,0 +1,105 @@
+#pragma once
+/// @file Analysis parameters. Every parameter is declared once, with key, label, unit,
+/// range and default; the GUI form, the CLI flags, the saved protocol and the params hash
+/// all come from that one list. Lengths are in microns, never pixels.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace her2::core {
+
+using ParamValue = std::variant<double, int, bool, std::string>;
+
+struct ParamSpec {
+    std::string key;      ///< "section.name", e.g. "ihc.faint_od"
+    std::string label;    ///< for a form: "Faint membrane OD"
+    std::string unit;     ///< "µm", "OD", "%", "" ...
+    std::string help;     ///< one sentence: what it does and why this default
+    double minValue = 0;  ///< range for numbers (ignored for bool/string)
+    double maxValue = 0;
+    std::vector<std::string> choices = {};  ///< allowed values of a string parameter
+};
+
+/// A typed field of a parameter section S, bound by member pointer.
+template <class S>
+struct ParamField {
+    ParamSpec spec;
+    std::variant<double S::*, int S::*, bool S::*, std::string S::*> member;
+};
+
+/// Whole-slide tiling.
+struct TilingParams {
+    double tileSizeUm = 256;   ///< tile core edge
+    double haloUm = 24;        ///< overlap so cells on tile borders are whole
+    int threads = 0;           ///< 0: all cores
+    double tissueMinAreaUm2 = 20000;
+    static const std::vector<ParamField<TilingParams>>& fields();
+};
+
+/// IHC segmentation and membrane measures (see docs/ihc-method.md).
+struct IhcParams {
+    std::string stainVectors = "default";  ///< "default" (Ruifrok-Johnston) or "estimated" (Macenko)
+    double nucleusMinAreaUm2 = 12;
+    double nucleusMaxAreaUm2 = 250;
+    double maxCellRadiusUm = 12;
+    double membraneWidthUm = 1.5;     ///< half-width of the band sampled along the outline
+    double stainedOd = 0.05;          ///< membrane pixel counts as stained at or above this DAB OD
+    double faintOd = 0.18;            ///< faint below, weak-moderate at or above
+    double strongOd = 0.45;           ///< strong at or above
+    double completeFraction = 0.85;   ///< complete at or above this fraction of the circumference
+    double lateralFraction = 0.5;     ///< lateral/basolateral from here up to complete
+    double minStainedFraction = 0.10; ///< below this a membrane counts as unstained
+    int sectors = 36;                 ///< angular sectors for completeness
+    static const std::vector<ParamField<IhcParams>>& fields();
+};
+
+/// FISH nuclei and spot detection.
+struct FishParams {
+    std::string channelMap = "dapi=blue,her2=red,cep17=green";  ///< for RGB composites
+    double nucleusMinAreaUm2 = 20;
+    double nucleusMaxAreaUm2 = 300;
+    double spotSigmaUm = 0.25;        ///< expected spot radius (LoG scale)
+    double spotThresholdMad = 6;      ///< detection threshold in robust noise units
+    double mergeDistanceSpots = 1.0;  ///< merge spots closer than this many spot diameters
+    int nucleiToCount = 20;           ///< first N evaluable nuclei; 0 counts all
+    static const std::vector<ParamField<FishParams>>& fields();
+};
+
+/// Scoring thresholds; each defaults to the guideline value of its rule set.
+struct RuleParams {
+    std::string ruleSet = "breast";        ///< breast, gastric, nsclc
+    std::string specimen = "auto";         ///< auto (by rule set), resection, biopsy
+    int minTumourCells = 100;              ///< fewer: not scorable
+    int minIshNuclei = 20;
+    static const std::vector<ParamField<RuleParams>>& fields();
+};
+
+/// Everything one analysis depends on. Its hash identifies results (resume, provenance).
+struct AnalysisParams {
+    TilingParams tiling;
+    IhcParams ihc;
+    FishParams fish;
+    RuleParams rules;
+
+    /// Every parameter's spec, in declaration order.
+    static std::vector<ParamSpec> specs();
+    /// Current value of a parameter by key; throws ParameterError for an unknown key.
+    ParamValue get(std::string_view key) const;
+    /// Sets a value after a range/choice check; throws ParameterError naming the key.
+    void set(std::string_view key, const ParamValue& value);
+    /// Checks every value against its spec; throws ParameterError on the first bad one.
+    void validate() const;
+
+    /// Protocol JSON: {"format":"her2scope-protocol","version":1,"params":{key:value}}.
+    std::string toJson() const;
+    /// Unknown keys and wrong types are errors naming the key; file is used in messages.
+    static AnalysisParams fromJson(std::string_view text, const std::string& file = "protocol");
+    static AnalysisParams load(const std::string& path);  ///< throws InputError/ParseError
+    /// Stable 16-hex-digit hash of all values (FNV-1a over the canonical JSON).
+    std::string hash() const;
+};
+
+}  // namespace her2::core

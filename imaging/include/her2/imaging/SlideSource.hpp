@@ -1,0 +1,92 @@
+#pragma once
+/// @file Read access to a slide or image, whatever its format.
+///
+/// Coordinates are level-0 pixels. All reads are thread-safe: several threads may call
+/// readRegion() on one SlideSource at once. Every failure throws core::InputError whose
+/// what() is one line naming the file and the problem.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "her2/core/Geometry.hpp"
+#include "her2/core/PixelCalibration.hpp"
+
+namespace her2::imaging {
+
+struct LevelInfo {
+    std::int64_t width = 0;
+    std::int64_t height = 0;
+    double downsample = 1;
+};
+
+/// Bright field (RGB) or fluorescence (one grey channel per stain/probe).
+enum class ImageKind { BrightField, Fluorescence };
+
+class SlideSource {
+public:
+    virtual ~SlideSource() = default;
+    SlideSource(const SlideSource&) = delete;
+    SlideSource& operator=(const SlideSource&) = delete;
+
+    const std::filesystem::path& path() const noexcept { return m_path; }
+    /// Back end and vendor, e.g. "openslide:aperio", "openslide:generic-tiff", "image:png", "tiff".
+    virtual std::string vendor() const = 0;
+    virtual const std::vector<LevelInfo>& levels() const = 0;
+    std::int64_t width() const { return levels().front().width; }
+    std::int64_t height() const { return levels().front().height; }
+    /// The level whose downsample is the largest not above `downsample`.
+    int bestLevelForDownsample(double downsample) const;
+
+    /// Pixel size; a user override (setCalibration) wins over the file's own.
+    core::PixelCalibration calibration() const;
+    void setCalibration(const core::PixelCalibration& c) { m_override = c; m_hasOverride = true; }
+
+    /// RGB CV_8UC3 of the level-0 rectangle `rect` read at `level` (size rect/downsample,
+    /// rounded up). Premultiplied alpha is undone; transparent and out-of-slide pixels get
+    /// the background colour (white unless the slide says otherwise).
+    virtual cv::Mat readRegion(const core::RectI& rect, int level) const = 0;
+
+    /// Fluorescence: the source's grey channels (CV_8UC1 or CV_16UC1 each) for the region.
+    /// A bright-field source returns its R, G, B planes.
+    virtual std::vector<cv::Mat> readChannels(const core::RectI& rect, int level) const;
+    /// Channel names as the file gives them ("DAPI", ...), or "R","G","B".
+    virtual std::vector<std::string> channelNames() const;
+    virtual ImageKind kind() const { return ImageKind::BrightField; }
+
+    /// Key/value metadata (OpenSlide properties, TIFF tags).
+    virtual std::map<std::string, std::string> properties() const { return {}; }
+    /// Names of associated images (label, macro, thumbnail).
+    virtual std::vector<std::string> associatedImages() const { return {}; }
+    virtual cv::Mat readAssociatedImage(const std::string& name) const;
+
+    /// A thumbnail no larger than maxSide on its long side, from the best level.
+    cv::Mat thumbnail(int maxSide) const;
+
+protected:
+    explicit SlideSource(std::filesystem::path path) : m_path(std::move(path)) {}
+    virtual core::PixelCalibration nativeCalibration() const = 0;
+
+private:
+    std::filesystem::path m_path;
+    core::PixelCalibration m_override;
+    bool m_hasOverride = false;
+};
+
+/// Opens any supported file with the first back end of the ordered table that accepts it:
+/// OpenSlide formats, multi-channel fluorescence TIFF, plain images (PNG, JPEG, strip TIFF).
+/// Throws core::InputError (missing, directory, empty, corrupt, unsupported, too large).
+std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path);
+
+/// Combines single-channel files (one per probe) into one fluorescence source.
+std::unique_ptr<SlideSource> openChannelStack(const std::vector<std::filesystem::path>& paths,
+                                              const std::vector<std::string>& names);
+
+/// True if the file looks like something openSlide() could open (by content, then extension).
+bool looksLikeSlide(const std::filesystem::path& path);
+
+}  // namespace her2::imaging
