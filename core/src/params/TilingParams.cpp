@@ -13,6 +13,13 @@ const std::vector<ParamField<TilingParams>>& TilingParams::fields() {
         {{"tiling.tissue_min_area_um2", "Minimum tissue area", "µm²",
           "Tissue fragments smaller than this are ignored as debris.", 0, 1e9},
          &P::tissueMinAreaUm2},
+        {{"tiling.tissue_mpp", "Tissue map pixel size", "µm/px",
+          "Tissue is found on a low-resolution image of this pixel size; 8 µm keeps a whole slide in a few MB.", 1,
+          64},
+         &P::tissueMpp},
+        {{"tiling.tissue_min_od", "Tissue OD floor", "OD",
+          "Lowest OD-sum threshold between glass and tissue, so a blank slide is not split by noise.", 0.01, 1},
+         &P::tissueMinOd},
     };
     return f;
 }

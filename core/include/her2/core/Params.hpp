@@ -36,6 +36,8 @@ struct TilingParams {
     double haloUm = 24;        ///< overlap so cells on tile borders are whole
     int threads = 0;           ///< 0: all cores
     double tissueMinAreaUm2 = 20000;
+    double tissueMpp = 8;        ///< pixel size of the low-resolution tissue map, µm
+    double tissueMinOd = 0.06;   ///< floor of the tissue OD-sum threshold (glass is below)
     static const std::vector<ParamField<TilingParams>>& fields();
 };
 
@@ -53,6 +55,14 @@ struct IhcParams {
     double lateralFraction = 0.5;     ///< lateral/basolateral from here up to complete
     double minStainedFraction = 0.10; ///< below this a membrane counts as unstained
     int sectors = 36;                 ///< angular sectors for completeness
+    double analysisMpp = 0.5;         ///< pixel size the cells are analysed at, µm
+    double nucleusThresholdOd = 0.12; ///< hematoxylin OD above local background that is nucleus
+    double backgroundRadiusUm = 8;    ///< radius of the hematoxylin background estimate
+    double nucleusSplitUm = 0.6;      ///< h-maxima depth of the distance map that splits nuclei
+    double lymphocyteMaxAreaUm2 = 40; ///< small round dark nuclei up to this area are lymphocytes
+    double stromaMinElongation = 2.4; ///< nuclei at least this elongated are stroma (spindle cells)
+    double eosinRatio = 0.6;          ///< eosin / hematoxylin OD above this: H&E, not IHC
+    bool excludeNonTumour = true;     ///< exclude stroma and lymphocytes by the nucleus rule
     static const std::vector<ParamField<IhcParams>>& fields();
 };
 

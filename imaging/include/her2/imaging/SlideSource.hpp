@@ -67,6 +67,12 @@ public:
     /// A thumbnail no larger than maxSide on its long side, from the best level.
     cv::Mat thumbnail(int maxSide) const;
 
+    /// RGB colour of transparent and out-of-slide pixels (white for bright field, black for
+    /// fluorescence unless the file says otherwise).
+    virtual cv::Vec3b backgroundColour() const { return {255, 255, 255}; }
+    /// True when level reads bypass OpenSlide and decode TIFF tiles with libtiff directly.
+    virtual bool usesFastTilePath() const { return false; }
+
 protected:
     explicit SlideSource(std::filesystem::path path) : m_path(std::move(path)) {}
     virtual core::PixelCalibration nativeCalibration() const = 0;
@@ -77,12 +83,29 @@ private:
     bool m_hasOverride = false;
 };
 
+/// Plain images (PNG, JPEG, strip TIFF) are decoded into memory; larger ones are refused.
+inline constexpr std::int64_t kMaxPlainImagePixels = std::int64_t{1} << 28;
+
+/// Options for openSlide().
+struct SlideOpenOptions {
+    /// Decode tiled JPEG/RGB TIFF pyramids (Aperio SVS, generic tiled TIFF) with libtiff
+    /// instead of OpenSlide; same pixels, faster. Other formats always use OpenSlide.
+    bool fastTiffTiles = true;
+};
+
 /// Opens any supported file with the first back end of the ordered table that accepts it:
-/// OpenSlide formats, multi-channel fluorescence TIFF, plain images (PNG, JPEG, strip TIFF).
+/// multi-channel fluorescence TIFF, OpenSlide formats, plain images (PNG, JPEG, strip TIFF).
 /// Throws core::InputError (missing, directory, empty, corrupt, unsupported, too large).
 std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path);
+std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path, const SlideOpenOptions& options);
 
-/// Combines single-channel files (one per probe) into one fluorescence source.
+/// Names of the back ends in the order openSlide() tries them.
+std::vector<std::string> slideBackEndNames();
+
+/// Combines single-channel files (one per probe) into one fluorescence source. Each file is a
+/// plain grey image (8 or 16 bit); a colour file contributes its per-pixel maximum. `names`
+/// may be empty (file stems are used). Throws core::InputError naming the failing file,
+/// e.g. one whose size differs from the first.
 std::unique_ptr<SlideSource> openChannelStack(const std::vector<std::filesystem::path>& paths,
                                               const std::vector<std::string>& names);
 

@@ -1,0 +1,60 @@
+#pragma once
+/// @file Ruifrok-Johnston colour deconvolution of bright-field RGB into hematoxylin, DAB and
+/// residual optical densities, with default or per-slide (Macenko) stain vectors.
+#include <array>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace her2::imaging {
+
+/// Three unit OD vectors (R, G, B absorbance per unit stain). Rows of the stain matrix.
+struct StainVectors {
+    std::array<double, 3> hematoxylin{};
+    std::array<double, 3> dab{};
+    std::array<double, 3> residual{};  ///< eosin for the default H-E-DAB matrix
+    std::string source = "default";    ///< "default" or "estimated"
+
+    /// Ruifrok-Johnston H-E-DAB, as scikit-image's hed_from_rgb (rows normalised).
+    static StainVectors defaultHDab();
+};
+
+/// Optical densities (CV_32F, base-10 absorbance, >= 0) of one RGB image.
+struct StainImages {
+    cv::Mat hematoxylin;
+    cv::Mat dab;
+    cv::Mat residual;
+};
+
+/// Separates RGB into stain ODs with a 256-entry -log10 table. Immutable after construction:
+/// thread-safe.
+class StainSeparation {
+public:
+    /// Throws core::ParameterError when the vectors are degenerate (not invertible).
+    explicit StainSeparation(const StainVectors& vectors = StainVectors::defaultHDab());
+
+    const StainVectors& vectors() const noexcept { return m_vectors; }
+
+    /// Deconvolves CV_8UC3 RGB (R first). OD of 0 grey levels is taken at 1/255.
+    /// Throws core::ParameterError for another type.
+    StainImages separate(const cv::Mat& rgb) const;
+
+    /// Sum of the three channel ODs per pixel (CV_32F); a stain-independent "how much tissue".
+    static cv::Mat odSum(const cv::Mat& rgb);
+
+    /// -log10(max(v, 1) / 255) for an 8-bit value.
+    static float od(unsigned char value) noexcept;
+
+    /// Macenko estimate from RGB pixels (under `mask` if not empty) whose OD norm is at least
+    /// minOd: the plane of the two main eigenvectors of the OD covariance, the 1% / 99% angle
+    /// percentiles as the two stains, the bluer-absorbing one (brown) as DAB. A stain more
+    /// than 30 degrees from its default, or two stains closer than 10 degrees, falls back to
+    /// the default vectors. Thread-safe.
+    static StainVectors estimate(const cv::Mat& rgb, const cv::Mat& mask = {}, double minOd = 0.15);
+
+private:
+    StainVectors m_vectors;
+    std::array<std::array<std::array<float, 256>, 3>, 3> m_lut{};  ///< [stain][channel][value]
+};
+
+}  // namespace her2::imaging

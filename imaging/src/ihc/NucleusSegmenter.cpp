@@ -1,0 +1,77 @@
+#include "her2/imaging/NucleusSegmenter.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "her2/imaging/CellSegmenter.hpp"
+#include "ihc/Morphology.hpp"
+
+namespace her2::imaging {
+
+NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Mat& allowed) const {
+    NucleusLabels out;
+    out.labels = cv::Mat::zeros(hematoxylin.size(), CV_32S);
+    if (hematoxylin.empty()) return out;
+    const double px = 1.0 / m_mpp;  // pixels per µm
+
+    // Smooth (sigma 0.5 µm), then subtract the local background: an opening larger than a nucleus.
+    cv::Mat smooth;
+    const double sigma = std::max(0.5, 0.5 * px);
+    cv::GaussianBlur(hematoxylin, smooth, cv::Size(), sigma);
+    const int bgRadius = std::max(2, static_cast<int>(std::lround(m_params.backgroundRadiusUm * px)));
+    cv::Mat background;
+    cv::morphologyEx(smooth, background, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * bgRadius + 1, 2 * bgRadius + 1)));
+    cv::Mat foreground = smooth - background;
+    cv::Mat mask = foreground >= m_params.nucleusThresholdOd;
+    if (!allowed.empty()) mask &= allowed;
+
+    // Fill small holes (pale nuclear centres) and remove one-pixel bridges.
+    const double minAreaPx = m_params.nucleusMinAreaUm2 * px * px;
+    detail::fillHoles(mask, minAreaPx);
+    const int openRadius = std::max(1, static_cast<int>(std::lround(0.5 * px)));
+    cv::morphologyEx(mask, mask, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * openRadius + 1, 2 * openRadius + 1)));
+
+    // Distance map and h-maxima markers: one marker per dome deeper than nucleusSplitUm.
+    cv::Mat dist;
+    cv::distanceTransform(mask, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+    const float h = static_cast<float>(std::max(0.5, m_params.nucleusSplitUm * px));
+    cv::Mat lowered = dist - h;
+    cv::Mat rec = detail::reconstructByDilation(lowered, dist);
+    cv::Mat dome = dist - rec;
+    cv::Mat peaks = (dome >= h - 1e-3f) & mask;
+    cv::Mat markers;
+    cv::connectedComponents(peaks, markers, 8, CV_32S);
+
+    // Split along the valleys of the distance map.
+    cv::Mat elevation = -dist;
+    floodWatershed(markers, elevation, mask);
+
+    // Area filter and consecutive relabelling.
+    double maxLabel = 0;
+    cv::minMaxLoc(markers, nullptr, &maxLabel);
+    std::vector<int> area(static_cast<std::size_t>(maxLabel) + 1, 0);
+    for (int y = 0; y < markers.rows; ++y) {
+        const int* m = markers.ptr<int>(y);
+        for (int x = 0; x < markers.cols; ++x)
+            if (m[x] > 0) ++area[m[x]];
+    }
+    const double maxAreaPx = m_params.nucleusMaxAreaUm2 * px * px;
+    std::vector<int> remap(area.size(), 0);
+    int next = 0;
+    for (std::size_t i = 1; i < area.size(); ++i)
+        if (area[i] >= minAreaPx && area[i] <= maxAreaPx) remap[i] = ++next;
+    for (int y = 0; y < markers.rows; ++y) {
+        const int* m = markers.ptr<int>(y);
+        int* o = out.labels.ptr<int>(y);
+        for (int x = 0; x < markers.cols; ++x) o[x] = m[x] > 0 ? remap[m[x]] : 0;
+    }
+    out.count = next;
+    return out;
+}
+
+}  // namespace her2::imaging

@@ -1,0 +1,172 @@
+#include "her2/imaging/StainSeparation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "her2/core/Errors.hpp"
+
+namespace her2::imaging {
+namespace {
+
+using Vec3 = std::array<double, 3>;
+
+Vec3 normalised(const Vec3& v) {
+    const double n = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    if (n <= 0) return v;
+    return {v[0] / n, v[1] / n, v[2] / n};
+}
+
+double angleDeg(const Vec3& a, const Vec3& b) {
+    const Vec3 u = normalised(a), v = normalised(b);
+    const double c = std::clamp(u[0] * v[0] + u[1] * v[1] + u[2] * v[2], -1.0, 1.0);
+    return std::acos(c) * 180.0 / std::numbers::pi;
+}
+
+Vec3 cross(const Vec3& a, const Vec3& b) {
+    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+
+const std::array<float, 256>& odTable() {
+    static const std::array<float, 256> table = [] {
+        std::array<float, 256> t{};
+        for (int v = 0; v < 256; ++v) t[v] = static_cast<float>(-std::log10(std::max(v, 1) / 255.0));
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
+StainVectors StainVectors::defaultHDab() {
+    StainVectors v;
+    v.hematoxylin = {0.65, 0.70, 0.29};
+    v.residual = {0.07, 0.99, 0.11};
+    v.dab = {0.27, 0.57, 0.78};
+    v.source = "default";
+    return v;
+}
+
+float StainSeparation::od(unsigned char value) noexcept { return odTable()[value]; }
+
+StainSeparation::StainSeparation(const StainVectors& vectors) : m_vectors(vectors) {
+    // Rows are stains (H, residual, DAB) as in scikit-image: OD = C * M, C = OD * M^-1.
+    Eigen::Matrix3d m;
+    for (int c = 0; c < 3; ++c) {
+        m(0, c) = vectors.hematoxylin[c];
+        m(1, c) = vectors.residual[c];
+        m(2, c) = vectors.dab[c];
+    }
+    if (std::abs(m.determinant()) < 1e-6) throw core::ParameterError("stain vectors are not independent");
+    const Eigen::Matrix3d inv = m.inverse();
+    const auto& table = odTable();
+    // Output stain order in m_lut: 0 hematoxylin, 1 DAB, 2 residual.
+    const int stainColumn[3] = {0, 2, 1};
+    for (int s = 0; s < 3; ++s)
+        for (int c = 0; c < 3; ++c)
+            for (int v = 0; v < 256; ++v)
+                m_lut[s][c][v] = static_cast<float>(table[v] * inv(c, stainColumn[s]));
+}
+
+StainImages StainSeparation::separate(const cv::Mat& rgb) const {
+    if (rgb.type() != CV_8UC3) throw core::ParameterError("stain separation needs 8-bit RGB");
+    StainImages out;
+    out.hematoxylin.create(rgb.size(), CV_32F);
+    out.dab.create(rgb.size(), CV_32F);
+    out.residual.create(rgb.size(), CV_32F);
+    const auto& h = m_lut[0];
+    const auto& d = m_lut[1];
+    const auto& r = m_lut[2];
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        float* ho = out.hematoxylin.ptr<float>(y);
+        float* dOut = out.dab.ptr<float>(y);
+        float* ro = out.residual.ptr<float>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+            const auto R = p[x][0], G = p[x][1], B = p[x][2];
+            ho[x] = std::max(0.f, h[0][R] + h[1][G] + h[2][B]);
+            dOut[x] = std::max(0.f, d[0][R] + d[1][G] + d[2][B]);
+            ro[x] = std::max(0.f, r[0][R] + r[1][G] + r[2][B]);
+        }
+    }
+    return out;
+}
+
+cv::Mat StainSeparation::odSum(const cv::Mat& rgb) {
+    if (rgb.type() != CV_8UC3) throw core::ParameterError("OD sum needs 8-bit RGB");
+    cv::Mat out(rgb.size(), CV_32F);
+    const auto& t = odTable();
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        float* o = out.ptr<float>(y);
+        for (int x = 0; x < rgb.cols; ++x) o[x] = t[p[x][0]] + t[p[x][1]] + t[p[x][2]];
+    }
+    return out;
+}
+
+StainVectors StainSeparation::estimate(const cv::Mat& rgb, const cv::Mat& mask, double minOd) {
+    const StainVectors defaults = StainVectors::defaultHDab();
+    if (rgb.type() != CV_8UC3 || rgb.empty()) return defaults;
+    const auto& t = odTable();
+    // Deterministic subsample to at most ~200k pixels.
+    const std::size_t total = rgb.total();
+    const int step = static_cast<int>(std::max<std::size_t>(1, total / 200000));
+    std::vector<Eigen::Vector3d> ods;
+    ods.reserve(std::min<std::size_t>(total, 200000) + 1);
+    std::size_t k = 0;
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        const unsigned char* m = mask.empty() ? nullptr : mask.ptr<unsigned char>(y);
+        for (int x = 0; x < rgb.cols; ++x, ++k) {
+            if (k % step) continue;
+            if (m && !m[x]) continue;
+            Eigen::Vector3d o(t[p[x][0]], t[p[x][1]], t[p[x][2]]);
+            if (o.norm() >= minOd) ods.push_back(o);
+        }
+    }
+    if (ods.size() < 500) return defaults;
+    Eigen::Vector3d mean = Eigen::Vector3d::Zero();
+    for (const auto& o : ods) mean += o;
+    mean /= static_cast<double>(ods.size());
+    Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
+    for (const auto& o : ods) cov += (o - mean) * (o - mean).transpose();
+    cov /= static_cast<double>(ods.size() - 1);
+    Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver(cov);
+    // Eigenvalues ascending: the plane is spanned by columns 2 and 1.
+    Eigen::Vector3d v1 = solver.eigenvectors().col(2);
+    Eigen::Vector3d v2 = solver.eigenvectors().col(1);
+    if (v1.sum() < 0) v1 = -v1;
+    if (v2.sum() < 0) v2 = -v2;
+    std::vector<double> phi;
+    phi.reserve(ods.size());
+    for (const auto& o : ods) phi.push_back(std::atan2(o.dot(v2), o.dot(v1)));
+    auto percentile = [&](double q) {
+        std::vector<double> tmp = phi;
+        const auto idx = static_cast<std::size_t>(q * static_cast<double>(tmp.size() - 1));
+        std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(idx), tmp.end());
+        return tmp[idx];
+    };
+    const double lo = percentile(0.01), hi = percentile(0.99);
+    Eigen::Vector3d a = v1 * std::cos(lo) + v2 * std::sin(lo);
+    Eigen::Vector3d b = v1 * std::cos(hi) + v2 * std::sin(hi);
+    if (a.sum() < 0) a = -a;
+    if (b.sum() < 0) b = -b;
+    Vec3 va = normalised({a[0], a[1], a[2]});
+    Vec3 vb = normalised({b[0], b[1], b[2]});
+    // DAB (brown) absorbs blue more than red; hematoxylin (blue) absorbs red more than blue.
+    if (va[2] - va[0] > vb[2] - vb[0]) std::swap(va, vb);
+    StainVectors est;
+    est.source = "estimated";
+    est.hematoxylin = angleDeg(va, defaults.hematoxylin) <= 30 ? va : normalised(defaults.hematoxylin);
+    est.dab = angleDeg(vb, defaults.dab) <= 30 ? vb : normalised(defaults.dab);
+    if (angleDeg(est.hematoxylin, est.dab) < 10) return defaults;
+    Vec3 r = normalised(cross(est.hematoxylin, est.dab));
+    if (r[0] + r[1] + r[2] < 0) r = {-r[0], -r[1], -r[2]};
+    est.residual = r;
+    return est;
+}
+
+}  // namespace her2::imaging
