@@ -1,0 +1,10 @@
+// Placeholder until the accuracy report lands.
+#include <stdexcept>
+
+#include "Commands.hpp"
+
+namespace her2::cli {
+int runIhcAccuracy(const std::string&, int) {
+    throw std::runtime_error("runIhcAccuracy: not built yet");
+}
+}  // namespace her2::cli

@@ -1,0 +1,15 @@
+// Placeholder until the command lands.
+#include <stdexcept>
+
+#include "Commands.hpp"
+
+namespace her2::cli {
+void addDemoCommand(CLI::App& app, int& exitCode) {
+    auto* cmd = app.add_subcommand("demo", "(not built yet)");
+    cmd->allow_extras();
+    cmd->callback([&exitCode] {
+        exitCode = 1;
+        throw std::runtime_error("demo: not built yet");
+    });
+}
+}  // namespace her2::cli
