@@ -68,6 +68,8 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
     cmd->add_flag("--json", opts->json, "Print one JSON object");
     cmd->callback([opts, &exitCode] {
         const auto slide = imaging::openSlide(opts->slide);
+        // Opening reads only headers; decode a small thumbnail so corrupt tile data is found here.
+        (void)slide->thumbnail(64);
         const auto j = slideInfoJson(*slide);
         if (opts->json)
             std::cout << j.dump(2) << '\n';
