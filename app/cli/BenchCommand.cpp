@@ -1,15 +1,157 @@
-// Placeholder until the command lands.
-#include <stdexcept>
+// her2scope bench read|ihc|fish: the measurements behind docs/benchmarks.md. Each mode runs
+// in its own process (scripts/bench.sh), so its peak resident memory is its own.
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 #include "Commands.hpp"
+#include "her2/core/Params.hpp"
+#include "her2/imaging/AnalysisPipeline.hpp"
+#include "her2/imaging/FishAnalysis.hpp"
+#include "her2/imaging/FishPhantom.hpp"
+#include "her2/imaging/TileGrid.hpp"
+#include "her2/imaging/TissueDetector.hpp"
 
 namespace her2::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double peakRssMb() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// Reads every tissue tile of the slide at level 0 through OpenSlide alone, on `threads` threads.
+nlohmann::json benchRead(const std::string& slide, int threads, bool openslideOnly) {
+    const auto source = imaging::openSlide(slide, imaging::SlideOpenOptions{!openslideOnly});
+    const core::AnalysisParams params;
+    const auto cal = source->calibration();
+    const imaging::TissueDetector detector(params.tiling);
+    const auto map = detector.detect(*source);
+    const auto coreSize = std::max<std::int64_t>(16, std::llround(params.tiling.tileSizeUm / cal.mpp()));
+    imaging::TileGrid grid = imaging::TileGrid::forSlide(*source, coreSize, 0);
+    grid.keepTilesWithTissue(map.mask, map.downsample);
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::int64_t> pixels{0};
+    const auto start = Clock::now();
+    auto work = [&] {
+        for (std::size_t i; (i = next.fetch_add(1)) < grid.size();) {
+            const auto& t = grid.tiles()[i];
+            const cv::Mat m = source->readRegion(t.core, 0);
+            pixels += static_cast<std::int64_t>(m.total());
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+        work();
+    }
+    const double s = since(start);
+    const double tileAreaMm2 = static_cast<double>(pixels.load()) * cal.mppX() * cal.mppY() * 1e-6;
+    return {{"mode", openslideOnly ? "read-openslide" : "read-fast-tiles"},
+            {"slide", slide},
+            {"threads", threads},
+            {"seconds", s},
+            {"megapixels", static_cast<double>(pixels.load()) * 1e-6},
+            {"megapixels_per_s", static_cast<double>(pixels.load()) * 1e-6 / s},
+            {"area_mm2", tileAreaMm2},
+            {"mm2_per_s", tileAreaMm2 / s},
+            {"peak_rss_mb", peakRssMb()}};
+}
+
+nlohmann::json benchIhc(const std::string& slide, int threads) {
+    const auto source = imaging::openSlide(slide);
+    core::AnalysisParams params;
+    params.tiling.threads = threads;
+    core::NullProgress quiet;
+    core::CancelToken cancel;
+    const auto start = Clock::now();
+    const auto a = imaging::AnalysisPipeline::run(*source, params, std::nullopt, quiet, cancel,
+                                                  imaging::AssayRequest::Ihc);
+    const double s = since(start);
+    return {{"mode", "ihc"},
+            {"slide", slide},
+            {"threads", threads},
+            {"seconds", s},
+            {"tissue_mm2", a.analysedAreaMm2},
+            {"mm2_per_s", a.analysedAreaMm2 / s},
+            {"cells", a.cells.size()},
+            {"score", a.report.score ? std::string(core::toString(*a.report.score)) : "none"},
+            {"peak_rss_mb", peakRssMb()}};
+}
+
+nlohmann::json benchFish(int size, int repeat) {
+    imaging::FishPhantomSpec spec;
+    spec.width = size;
+    spec.height = size;
+    // Same nucleus density as the standard 1024 px fields.
+    spec.nuclei = static_cast<int>(45.0 * size * size / (1024.0 * 1024.0));
+    spec.her2 = {4, 1.2, 1, 30};
+    const auto images = imaging::FishPhantom(spec).render();
+    const core::FishParams params;
+    const core::PixelCalibration cal(spec.mpp, spec.mpp, "phantom");
+    cv::setNumThreads(1);  // one core, as the target is stated
+    (void)imaging::analyzeFishField(images.dapi, images.her2, images.cep17, cal, params);  // warm-up
+    std::vector<double> ms;
+    std::size_t nuclei = 0;
+    for (int i = 0; i < repeat; ++i) {
+        const auto start = Clock::now();
+        const auto r = imaging::analyzeFishField(images.dapi, images.her2, images.cep17, cal, params);
+        ms.push_back(since(start) * 1000);
+        nuclei = r.nuclei.size();
+    }
+    std::sort(ms.begin(), ms.end());
+    return {{"mode", "fish"},       {"size", size},
+            {"threads", 1},         {"median_ms", ms[ms.size() / 2]},
+            {"min_ms", ms.front()}, {"fields_per_s", 1000.0 / ms[ms.size() / 2]},
+            {"nuclei", nuclei},     {"peak_rss_mb", peakRssMb()}};
+}
+
+}  // namespace
+
 void addBenchCommand(CLI::App& app, int& exitCode) {
-    auto* cmd = app.add_subcommand("bench", "(not built yet)");
-    cmd->allow_extras();
-    cmd->callback([&exitCode] {
-        exitCode = 1;
-        throw std::runtime_error("bench: not built yet");
+    struct Options {
+        std::string mode;
+        std::string slide;
+        int threads = 1;
+        bool fastTiles = false;
+        int size = 2048;
+        int repeat = 5;
+    };
+    auto o = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand(
+        "bench", "One measurement, printed as a JSON line (scripts/bench.sh runs them all)");
+    cmd->add_option("MODE", o->mode,
+                    "read (OpenSlide reads the tissue at level 0), ihc (whole-slide analysis), fish")
+        ->required()
+        ->check(CLI::IsMember({"read", "ihc", "fish"}));
+    cmd->add_option("SLIDE", o->slide, "Slide for read and ihc");
+    cmd->add_option("--threads", o->threads, "Threads")->check(CLI::Range(1, 256));
+    cmd->add_flag("--fast-tiles", o->fastTiles, "read: decode TIFF tiles with libtiff instead of OpenSlide");
+    cmd->add_option("--size", o->size, "fish: field side in pixels")->check(CLI::Range(256, 16384));
+    cmd->add_option("--repeat", o->repeat, "fish: timed repetitions")->check(CLI::Range(1, 1000));
+    cmd->callback([o, &exitCode] {
+        if (o->mode != "fish" && o->slide.empty())
+            throw CLI::ValidationError("SLIDE", "read and ihc need a slide");
+        nlohmann::json j = o->mode == "read"  ? benchRead(o->slide, o->threads, !o->fastTiles)
+                           : o->mode == "ihc" ? benchIhc(o->slide, o->threads)
+                                              : benchFish(o->size, o->repeat);
+        std::cout << j.dump() << '\n';
+        exitCode = 0;
     });
 }
+
 }  // namespace her2::cli

@@ -21,6 +21,36 @@ const std::vector<ParamField<FishParams>>& FishParams::fields() {
          &P::mergeDistanceSpots},
         {{"fish.nuclei_to_count", "Nuclei to count", "", "First N evaluable nuclei; 0 counts all.", 0, 100000},
          &P::nucleiToCount},
+        {{"fish.nucleus_mpp", "Nucleus analysis pixel size", "µm/px",
+          "DAPI is segmented at this pixel size; 0.5 µm resolves a 10 µm nucleus at a fraction of the full-resolution "
+          "cost.",
+          0.05, 2},
+         &P::nucleusMpp},
+        {{"fish.nucleus_threshold_mad", "Nucleus threshold floor", "MAD",
+          "The DAPI threshold is at least this many robust noise units above the background, so an empty field "
+          "yields no nuclei.",
+          1, 100},
+         &P::nucleusThresholdMad},
+        {{"fish.nucleus_split_um", "Nucleus split depth", "µm",
+          "Touching nuclei are split where their distance map dips by at least this much.", 0.1, 5},
+         &P::nucleusSplitUm},
+        {{"fish.nucleus_min_solidity", "Minimum nucleus solidity", "",
+          "Objects less convex than this (area / convex hull area) are clumps that could not be separated.", 0, 1},
+         &P::nucleusMinSolidity},
+        {{"fish.overlap_intensity", "Overlap DAPI ratio", "",
+          "Overlapping nuclei add their DAPI: pixels above this multiple of the nucleus median are overlap.", 1, 5},
+         &P::overlapIntensity},
+        {{"fish.overlap_fraction", "Overlap area fraction", "",
+          "A nucleus with at least this fraction of overlap pixels is excluded as overlapping.", 0, 1},
+         &P::overlapFraction},
+        {{"fish.background_radius_um", "Probe background radius", "µm",
+          "Radius of the opening that estimates the probe background; larger than a signal cluster.", 0.5, 20},
+         &P::backgroundRadiusUm},
+        {{"fish.cluster_min_copies", "Cluster threshold", "single signals",
+          "A signal whose integrated intensity is at least this many median single-signal intensities is a "
+          "cluster, counted as intensity / single-signal intensity.",
+          1.5, 50},
+         &P::clusterMinCopies},
     };
     return f;
 }

@@ -6,8 +6,8 @@
 #include <system_error>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
 #include <unistd.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "her2/core/Errors.hpp"
 
@@ -18,16 +18,18 @@ std::atomic<unsigned long> g_counter{0};
 
 std::filesystem::path temporaryFor(const std::filesystem::path& target) {
     const auto n = g_counter.fetch_add(1, std::memory_order_relaxed);
-    const std::string name =
-        "." + target.filename().string() + "." + std::to_string(::getpid()) + "-" + std::to_string(n) + ".partial";
+    const std::string name = "." + target.filename().string() + "." + std::to_string(::getpid()) + "-" +
+                             std::to_string(n) + ".partial";
     return target.parent_path() / name;
 }
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path target) : m_target(std::move(target)), m_temp(temporaryFor(m_target)) {
+AtomicFile::AtomicFile(std::filesystem::path target)
+    : m_target(std::move(target)), m_temp(temporaryFor(m_target)) {
     m_out.open(m_temp, std::ios::binary | std::ios::trunc);
-    if (!m_out) throw core::InputError(m_target.string(), std::string("cannot write: ") + std::strerror(errno));
+    if (!m_out)
+        throw core::InputError(m_target.string(), std::string("cannot write: ") + std::strerror(errno));
 }
 
 AtomicFile::~AtomicFile() {

@@ -75,15 +75,59 @@ struct FishParams {
     double spotThresholdMad = 6;      ///< detection threshold in robust noise units
     double mergeDistanceSpots = 1.0;  ///< merge spots closer than this many spot diameters
     int nucleiToCount = 20;           ///< first N evaluable nuclei; 0 counts all
+    double nucleusMpp = 0.5;          ///< pixel size nuclei are segmented at, µm
+    double nucleusThresholdMad = 6;   ///< DAPI threshold floor above background, robust noise units
+    double nucleusSplitUm = 1.0;      ///< distance-map dip that separates touching nuclei, µm
+    double nucleusMinSolidity = 0.88; ///< less convex DAPI objects are unseparated clumps (overlapping)
+    double overlapIntensity = 1.5;    ///< DAPI above this multiple of the nucleus median marks an overlap
+    double overlapFraction = 0.08;    ///< nucleus area fraction that bright before it counts as overlapping
+    double backgroundRadiusUm = 2.5;  ///< probe background: opening radius, larger than a cluster
+    double clusterMinCopies = 2.5;    ///< a signal of at least this many single-spot intensities is a cluster
     static const std::vector<ParamField<FishParams>>& fields();
 };
 
-/// Scoring thresholds; each defaults to the guideline value of its rule set.
+/// Scoring thresholds; each defaults to the guideline value of its rule set
+/// (docs: her2-rules.md). The two guards that are not guideline values say so.
 struct RuleParams {
-    std::string ruleSet = "breast";        ///< breast, gastric, nsclc
-    std::string specimen = "auto";         ///< auto (by rule set), resection, biopsy
-    int minTumourCells = 100;              ///< fewer: not scorable
+    std::string ruleSet = "breast";  ///< breast, gastric, nsclc
+    std::string specimen = "auto";   ///< auto (breast/gastric: resection, nsclc: biopsy), resection, biopsy
+    int minTumourCells = 100;        ///< fewer: not scorable
     int minIshNuclei = 20;
+
+    // IHC, breast (ASCO/CAP 2018).
+    std::string breastComparator = ">";  ///< percentage vs threshold: ">" (ASCO/CAP) or ">="
+    double breastPercent = 10;           ///< % of tumour cells for 1+, 2+, 3+
+    /// Guard, not a guideline value: intense complete staining in <= breastPercent makes
+    /// 2+ only from this % of tumour cells and breastIntenseMinCells cells on.
+    double breastIntenseMinPercent = 1.0;
+    int breastIntenseMinCells = 10;
+    double ultralowMinPercent = 0;  ///< 0-ultralow when stained % is above this (guideline: > 0%)
+
+    // IHC, gastric (CAP/ASCP/ASCO 2016) and NSCLC (gastric criteria).
+    std::string gastricComparator = ">=";  ///< HercepTest/ToGA tables: >= 10%
+    double gastricPercent = 10;
+    std::string nsclcComparator = ">=";
+    double nsclcPercent = 10;
+    int nsclcMinStainedCells = 5;  ///< NSCLC 2+ and 3+ each need this many stained tumour cells
+    int clusterMinCells = 5;       ///< biopsy: a cohesive cluster of at least this many cells
+    /// Biopsy: cells whose centroids are at most this far apart (µm) touch. About 1.5
+    /// diameters of a gastric/lung carcinoma cell (10-12 µm): touching neighbours, also
+    /// diagonal ones (1.41 diameters) and with segmentation jitter, are in; two cells with
+    /// a cell-sized gap between them (2 diameters, 20-24 µm) are out.
+    double cohesionDistanceUm = 15;
+
+    // ISH.
+    std::string ishProbe = "dual";     ///< dual (HER2 + CEP17) or single (HER2 only)
+    double ishRatio = 2.0;             ///< breast dual probe: HER2/CEP17 ratio threshold
+    double ishHer2Lower = 4.0;         ///< breast dual probe: mean HER2/cell threshold of groups 2, 4, 5
+    double ishHer2Upper = 6.0;         ///< breast dual probe: mean HER2/cell threshold of group 3
+    double singleProbeNegative = 4.0;  ///< single probe: mean HER2/cell below this is negative
+    double singleProbePositive = 6.0;  ///< single probe: at or above this is positive
+    double gastricIshRatio = 2.0;      ///< gastric/NSCLC ISH: positive at or above this ratio
+    /// Lab option, off by default: ratio < 2 with mean HER2 >= gastricIshHer2 is positive.
+    bool gastricIshCopyNumberOption = false;
+    double gastricIshHer2 = 6.0;
+
     static const std::vector<ParamField<RuleParams>>& fields();
 };
 

@@ -10,6 +10,24 @@
 
 namespace her2::imaging {
 
+/// Stain totals over the tissue pixels of one region (the keep rectangle only, so tiles sum
+/// without double counting). The pipeline adds them up to judge whether a slide carries DAB
+/// at all and whether it looks like H&E.
+struct IhcRegionStats {
+    double tissuePixels = 0;
+    double hematoxylinSum = 0;  ///< sum of hematoxylin OD over tissue pixels
+    double dabSum = 0;          ///< sum of DAB OD over tissue pixels
+    double residualSum = 0;     ///< sum of residual (eosin for the default matrix) OD
+    double dabPixels = 0;       ///< tissue pixels with DAB OD >= ihc.stainedOd
+    void add(const IhcRegionStats& o) noexcept {
+        tissuePixels += o.tissuePixels;
+        hematoxylinSum += o.hematoxylinSum;
+        dabSum += o.dabSum;
+        residualSum += o.residualSum;
+        dabPixels += o.dabPixels;
+    }
+};
+
 /// Analyses RGB regions at a fixed pixel size. Immutable after construction: thread-safe, one
 /// instance may serve all tiles.
 class IhcAnalyzer {
@@ -27,14 +45,38 @@ public:
     core::CellTable analyze(const cv::Mat& rgb, core::PointD origin, double scale, cv::Mat* nucleusLabels,
                             cv::Mat* cellLabels) const;
 
+    /// The tile form used by the pipeline: only cells whose nucleus centroid lies in `keep`
+    /// (pixels of `rgb`) are measured and returned, so a cell seen by two overlapping tiles is
+    /// reported once. `stats` (optional) receives the stain totals of the tissue in `keep`.
+    /// Cells come in raster order of their nucleus's first pixel: deterministic.
+    core::CellTable analyze(const cv::Mat& rgb, core::PointD origin, double scale, const cv::Rect& keep,
+                            IhcRegionStats* stats, cv::Mat* nucleusLabels = nullptr,
+                            cv::Mat* cellLabels = nullptr) const;
+
+    /// Tissue pixels (CV_8U 255/0) of a region: OD sum, smoothed over about 1 µm, at or above
+    /// backgroundOd. Glass and empty lumen belong to no cell.
+    cv::Mat tissueMask(const cv::Mat& rgb) const;
+
+    const StainSeparation& stains() const noexcept { return m_stains; }
+
     double mpp() const noexcept { return m_mpp; }
 
-    /// Marks non-tumour cells of a whole slide (needs all cells, so run after merging):
-    /// Lymphocyte: nucleus area <= ihc.lymphocyteMaxAreaUm2, circularity >= 0.75 and
-    /// hematoxylin OD >= the slide median; Stroma: nucleus elongation >= ihc.stromaMinElongation,
-    /// or a cell with fewer than 2 neighbours within 2 * ihc.maxCellRadiusUm that is not itself
-    /// near a tumour cluster. Elongation is recovered from circularity (ellipse model).
-    static void excludeNonTumour(core::CellTable& cells, const core::IhcParams& params, double mppLevel0);
+    /// Why cells were excluded by excludeNonTumour().
+    struct ExclusionCounts {
+        std::size_t lymphocyte = 0;    ///< small, round, dark nucleus
+        std::size_t spindle = 0;       ///< elongated (spindle) nucleus: stroma
+        std::size_t isolated = 0;      ///< no cohesive neighbours: stroma
+    };
+
+    /// Marks non-tumour cells of a whole slide (needs all cells, so run after merging; cells
+    /// already excluded stay so). Lymphocyte: nucleus area <= ihc.lymphocyteMaxAreaUm2,
+    /// circularity >= 0.75 and hematoxylin OD >= the median of all nuclei. Stroma: nucleus
+    /// elongation (major/minor axis from the second moments of its outline) >=
+    /// ihc.stromaMinElongation, or a cell with fewer than 2 other candidate tumour cells within
+    /// 2 * ihc.maxCellRadiusUm (tumour cells grow in cohesive nests; stromal cells lie apart).
+    /// The neighbour search uses a grid hash: O(cells).
+    static ExclusionCounts excludeNonTumour(core::CellTable& cells, const core::IhcParams& params,
+                                            double mppLevel0);
 
 private:
     core::IhcParams m_params;

@@ -59,11 +59,12 @@ struct IhcPhantomSpec {
     double heterogeneity = 0;
     double heterogeneityScaleUm = 150;
 
-    double tumourFraction = 0.6;  ///< fraction of tissue cells in tumour nests (rest stroma)
+    double tumourFraction = 0.6;  ///< fraction of the tissue area (cell lattice sites) in tumour nests (rest stroma)
     double nestScaleUm = 90;      ///< typical size of nests and stroma bands
     double tissueMarginUm = 25;   ///< glass border around the tissue (irregular edge)
     double cellDiameterUm = 15;   ///< mean tumour cell diameter (lattice spacing), 12-18
     double lymphocyteFraction = 0.25;  ///< of stroma cells; the rest are spindle cells
+    double stromaCellDensity = 0.45;   ///< fraction of stroma lattice sites that hold a cell nucleus
 
     /// Biopsy: when > 0, the tumour cells are all classed by `classes` except one cohesive
     /// cluster of exactly this many neighbouring tumour cells near the slide centre, which

@@ -15,7 +15,8 @@ struct StainVectors {
     std::array<double, 3> residual{};  ///< eosin for the default H-E-DAB matrix
     std::string source = "default";    ///< "default" or "estimated"
 
-    /// Ruifrok-Johnston H-E-DAB, as scikit-image's hed_from_rgb (rows normalised).
+    /// Ruifrok-Johnston H-E-DAB exactly as scikit-image's rgb_from_hed (the published rows,
+    /// whose norms are within 0.3% of 1), so results can be checked against rgb2hed.
     static StainVectors defaultHDab();
 };
 

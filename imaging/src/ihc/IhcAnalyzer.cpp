@@ -1,0 +1,278 @@
+#include "her2/imaging/IhcAnalyzer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <unordered_map>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "her2/core/ScoringRules.hpp"
+#include "her2/imaging/CellSegmenter.hpp"
+#include "her2/imaging/MembraneAnalyzer.hpp"
+#include "her2/imaging/NucleusSegmenter.hpp"
+#include "ihc/CellClasses.hpp"
+
+namespace her2::imaging {
+namespace {
+
+/// Per-label accumulators of one pass over the label images.
+struct LabelStats {
+    double nArea = 0, nSumX = 0, nSumY = 0, nSumH = 0;
+    double cArea = 0, cSumX = 0, cSumY = 0;
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;  ///< nucleus bounding box
+    int first = -1;                                        ///< raster index of the first nucleus pixel
+};
+
+std::vector<cv::Point> largestContour(const cv::Mat& binary) {
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(binary, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    std::size_t best = 0;
+    double bestArea = -1;
+    for (std::size_t i = 0; i < contours.size(); ++i) {
+        const double a = static_cast<double>(contours[i].size());
+        if (a > bestArea) {
+            bestArea = a;
+            best = i;
+        }
+    }
+    return contours.empty() ? std::vector<cv::Point>{} : contours[best];
+}
+
+/// Elongation (major/minor axis) of a polygon from its second moments.
+double polygonElongation(const float* xy, std::size_t n) {
+    if (n < 3) return 1;
+    std::vector<cv::Point2f> pts(n);
+    for (std::size_t i = 0; i < n; ++i) pts[i] = {xy[2 * i], xy[2 * i + 1]};
+    const cv::Moments m = cv::moments(pts);
+    if (std::abs(m.m00) < 1e-9) return 1;
+    const double mu20 = m.mu20 / m.m00, mu02 = m.mu02 / m.m00, mu11 = m.mu11 / m.m00;
+    const double common = std::sqrt(std::max(0.0, 0.25 * (mu20 - mu02) * (mu20 - mu02) + mu11 * mu11));
+    const double l1 = 0.5 * (mu20 + mu02) + common, l2 = 0.5 * (mu20 + mu02) - common;
+    if (l2 <= 1e-12) return 20;
+    return std::sqrt(l1 / l2);
+}
+
+}  // namespace
+
+IhcAnalyzer::IhcAnalyzer(const core::IhcParams& params, core::RuleSetId rules, double mpp,
+                         const StainVectors& stains, double backgroundOd)
+    : m_params(params), m_rules(rules), m_mpp(mpp), m_stains(stains), m_backgroundOd(backgroundOd) {}
+
+core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale) const {
+    return analyze(rgb, origin, scale, cv::Rect(0, 0, rgb.cols, rgb.rows), nullptr);
+}
+
+core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale, cv::Mat* nucleusLabels,
+                                     cv::Mat* cellLabels) const {
+    return analyze(rgb, origin, scale, cv::Rect(0, 0, rgb.cols, rgb.rows), nullptr, nucleusLabels, cellLabels);
+}
+
+cv::Mat IhcAnalyzer::tissueMask(const cv::Mat& rgb) const {
+    cv::Mat sum = StainSeparation::odSum(rgb);
+    const double sigma = std::max(0.5, 0.5 / m_mpp);
+    cv::GaussianBlur(sum, sum, cv::Size(), sigma);
+    return sum >= m_backgroundOd;
+}
+
+core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale, const cv::Rect& keepIn,
+                                     IhcRegionStats* stats, cv::Mat* nucleusLabels, cv::Mat* cellLabels) const {
+    core::CellTable table;
+    if (rgb.empty()) return table;
+    const cv::Rect keep = keepIn & cv::Rect(0, 0, rgb.cols, rgb.rows);
+    const StainImages st = m_stains.separate(rgb);
+    const cv::Mat tissue = tissueMask(rgb);
+
+    if (stats) {
+        IhcRegionStats s;
+        for (int y = keep.y; y < keep.y + keep.height; ++y) {
+            const unsigned char* t = tissue.ptr<unsigned char>(y);
+            const float* h = st.hematoxylin.ptr<float>(y);
+            const float* d = st.dab.ptr<float>(y);
+            const float* r = st.residual.ptr<float>(y);
+            for (int x = keep.x; x < keep.x + keep.width; ++x) {
+                if (!t[x]) continue;
+                s.tissuePixels += 1;
+                s.hematoxylinSum += h[x];
+                s.dabSum += d[x];
+                s.residualSum += r[x];
+                if (d[x] >= m_params.stainedOd) s.dabPixels += 1;
+            }
+        }
+        *stats = s;
+    }
+
+    const NucleusSegmenter nucleusSegmenter(m_params, m_mpp);
+    const NucleusLabels nuclei = nucleusSegmenter.segment(st.hematoxylin, tissue);
+    const CellSegmenter cellSegmenter(m_params, m_mpp);
+    const cv::Mat cells = cellSegmenter.segment(nuclei, st.dab, tissue);
+    if (nucleusLabels) *nucleusLabels = nuclei.labels;
+    if (cellLabels) *cellLabels = cells;
+    if (nuclei.count == 0) return table;
+
+    std::vector<LabelStats> ls(static_cast<std::size_t>(nuclei.count) + 1);
+    for (int y = 0; y < rgb.rows; ++y) {
+        const int* nl = nuclei.labels.ptr<int>(y);
+        const int* cl = cells.ptr<int>(y);
+        const float* h = st.hematoxylin.ptr<float>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+            if (const int l = nl[x]; l > 0) {
+                LabelStats& s = ls[static_cast<std::size_t>(l)];
+                s.nArea += 1;
+                s.nSumX += x;
+                s.nSumY += y;
+                s.nSumH += h[x];
+                s.x0 = std::min(s.x0, x);
+                s.y0 = std::min(s.y0, y);
+                s.x1 = std::max(s.x1, x);
+                s.y1 = std::max(s.y1, y);
+                if (s.first < 0) s.first = y * rgb.cols + x;
+            }
+            if (const int l = cl[x]; l > 0) {
+                LabelStats& s = ls[static_cast<std::size_t>(l)];
+                s.cArea += 1;
+                s.cSumX += x;
+                s.cSumY += y;
+            }
+        }
+    }
+
+    // Labels come from a raster scan, so label order is raster order of first pixels.
+    const MembraneAnalyzer membranes(m_params, m_mpp);
+    const double pxArea = m_mpp * m_mpp;
+    const double epsilon = std::max(0.5, 0.25 / m_mpp);  // outline simplification, px
+    auto toLevel0 = [&](double px, double py) {
+        return core::PointD{origin.x + (px + 0.5) * scale, origin.y + (py + 0.5) * scale};
+    };
+    table.reserve(static_cast<std::size_t>(nuclei.count));
+    cv::Mat crop;
+    for (int l = 1; l <= nuclei.count; ++l) {
+        const LabelStats& s = ls[static_cast<std::size_t>(l)];
+        if (s.nArea <= 0) continue;
+        const cv::Point2d centre(s.nSumX / s.nArea, s.nSumY / s.nArea);
+        if (!keep.contains(cv::Point(static_cast<int>(std::floor(centre.x)), static_cast<int>(std::floor(centre.y)))))
+            continue;
+
+        // Nucleus outline and circularity from its contour (1 px margin for findContours).
+        const cv::Rect box(s.x0 - 1, s.y0 - 1, s.x1 - s.x0 + 3, s.y1 - s.y0 + 3);
+        const cv::Rect clipped = box & cv::Rect(0, 0, rgb.cols, rgb.rows);
+        crop = cv::Mat::zeros(box.size(), CV_8U);
+        crop(cv::Rect(clipped.tl() - box.tl(), clipped.size())) = nuclei.labels(clipped) == l;
+        const std::vector<cv::Point> contour = largestContour(crop);
+        const double perimeter = contour.size() > 1 ? cv::arcLength(contour, true) : 0;
+        const double circularity =
+            perimeter > 0 ? std::min(1.0, 4 * std::numbers::pi * s.nArea / (perimeter * perimeter)) : 0;
+
+        const MembraneMeasures mm = membranes.measure(st.dab, cells, nuclei.labels, l, centre);
+
+        core::CellRecord r;
+        const double cx = s.cArea > 0 ? s.cSumX / s.cArea : centre.x;
+        const double cy = s.cArea > 0 ? s.cSumY / s.cArea : centre.y;
+        const core::PointD c0 = toLevel0(cx, cy);
+        r.x = static_cast<float>(c0.x);
+        r.y = static_cast<float>(c0.y);
+        r.cellAreaUm2 = static_cast<float>(s.cArea * pxArea);
+        r.nucleusAreaUm2 = static_cast<float>(s.nArea * pxArea);
+        r.nucleusHematoxylinOd = static_cast<float>(s.nSumH / s.nArea);
+        r.nucleusCircularity = static_cast<float>(circularity);
+        r.membraneOdMean = static_cast<float>(mm.odMean);
+        r.membraneOdMax = static_cast<float>(mm.odMax);
+        r.membraneThicknessUm = static_cast<float>(mm.thicknessUm);
+        r.cytoplasmOd = static_cast<float>(mm.cytoplasmOd);
+        r.completeness = static_cast<float>(mm.completeness);
+        r.intensity = detail::intensityOf(mm.odMean, mm.completeness, m_params);
+        r.pattern = detail::patternOf(mm.completeness, m_params);
+        r.score = core::cellScore(r.intensity, r.pattern, m_rules);
+
+        std::vector<cv::Point2f> simplified;
+        if (contour.size() >= 3) {
+            std::vector<cv::Point2f> f(contour.begin(), contour.end());
+            cv::approxPolyDP(f, simplified, epsilon, true);
+            r.nucleusOutline.reserve(simplified.size());
+            for (const auto& p : simplified)
+                r.nucleusOutline.push_back(toLevel0(p.x + box.x, p.y + box.y));
+        }
+        if (mm.outline.size() >= 3) {
+            std::vector<cv::Point2f> f;
+            f.reserve(mm.outline.size());
+            for (const auto& p : mm.outline) f.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
+            cv::approxPolyDP(f, simplified, epsilon, true);
+            r.outline.reserve(simplified.size());
+            for (const auto& p : simplified) r.outline.push_back(toLevel0(p.x, p.y));
+        }
+        table.append(r);
+    }
+    return table;
+}
+
+IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cells, const core::IhcParams& params,
+                                                           double mppLevel0) {
+    ExclusionCounts counts;
+    const std::size_t n = cells.size();
+    if (n == 0) return counts;
+    std::vector<float> h;
+    h.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) h.push_back(cells.nucleusHematoxylinOd[i]);
+    std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n / 2), h.end());
+    const float medianH = h[n / 2];
+
+    // Nucleus rules first: they need no neighbours.
+    std::vector<char> candidate(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (cells.exclusion[i] != core::CellExclusion::None) continue;
+        const bool lymph = cells.nucleusAreaUm2[i] <= params.lymphocyteMaxAreaUm2 &&
+                           cells.nucleusCircularity[i] >= 0.75f && cells.nucleusHematoxylinOd[i] >= medianH;
+        if (lymph) {
+            cells.exclusion[i] = core::CellExclusion::Lymphocyte;
+            ++counts.lymphocyte;
+            continue;
+        }
+        const std::size_t a = cells.nucleusStart[i], b = cells.nucleusStart[i + 1];
+        const double elongation = polygonElongation(cells.nucleusXY.data() + 2 * a, b - a);
+        if (elongation >= params.stromaMinElongation) {
+            cells.exclusion[i] = core::CellExclusion::Stroma;
+            ++counts.spindle;
+            continue;
+        }
+        candidate[i] = 1;
+    }
+
+    // Cohesion: candidate tumour cells with fewer than two candidate neighbours within
+    // 2 * maxCellRadius lie apart from any nest.
+    const double radius = 2 * params.maxCellRadiusUm / mppLevel0;  // level-0 px
+    const double r2 = radius * radius;
+    auto key = [&](double x, double y) {
+        const auto gx = static_cast<std::int64_t>(std::floor(x / radius));
+        const auto gy = static_cast<std::int64_t>(std::floor(y / radius));
+        return (gx << 32) ^ (gy & 0xffffffff);
+    };
+    std::unordered_map<std::int64_t, std::vector<std::uint32_t>> grid;
+    grid.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        if (candidate[i]) grid[key(cells.x[i], cells.y[i])].push_back(static_cast<std::uint32_t>(i));
+    std::vector<std::size_t> isolated;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!candidate[i]) continue;
+        int neighbours = 0;
+        const double x = cells.x[i], y = cells.y[i];
+        for (int dy = -1; dy <= 1 && neighbours < 2; ++dy)
+            for (int dx = -1; dx <= 1 && neighbours < 2; ++dx) {
+                const auto it = grid.find(key(x + dx * radius, y + dy * radius));
+                if (it == grid.end()) continue;
+                for (const std::uint32_t j : it->second) {
+                    if (j == i) continue;
+                    const double ex = cells.x[j] - x, ey = cells.y[j] - y;
+                    if (ex * ex + ey * ey <= r2 && ++neighbours >= 2) break;
+                }
+            }
+        if (neighbours < 2) isolated.push_back(i);
+    }
+    for (const std::size_t i : isolated) {
+        cells.exclusion[i] = core::CellExclusion::Stroma;
+        ++counts.isolated;
+    }
+    return counts;
+}
+
+}  // namespace her2::imaging

@@ -1,0 +1,42 @@
+#include "pipeline/SlideChecks.hpp"
+
+#include <algorithm>
+
+namespace her2::imaging::detail {
+
+bool isDarkField(const cv::Mat& rgb) {
+    if (rgb.empty() || rgb.type() != CV_8UC3) return false;
+    int hist[256] = {};
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < rgb.cols; ++x) ++hist[std::max({p[x][0], p[x][1], p[x][2]})];
+    }
+    const double half = 0.5 * static_cast<double>(rgb.total());
+    double acc = 0;
+    int median = 0;
+    for (; median < 255; ++median) {
+        acc += hist[median];
+        if (acc >= half) break;
+    }
+    return median < 80;
+}
+
+std::string brightFieldProblem(const cv::Mat& rgb) {
+    if (isDarkField(rgb))
+        return "no DAB stain found: the image has a dark background (fluorescence?), not a bright-field IHC";
+    return {};
+}
+
+std::string stainProblem(const IhcRegionStats& stats, const core::IhcParams& params) {
+    if (stats.tissuePixels <= 0) return "no tissue found";
+    const double meanH = stats.hematoxylinSum / stats.tissuePixels;
+    const double meanDab = stats.dabSum / stats.tissuePixels;
+    const double meanResidual = stats.residualSum / stats.tissuePixels;
+    // H&E: eosin dominates and DAB does not. A DAB-stained slide (any score, including 0 with
+    // its hematoxylin-only tissue) has little residual OD relative to its hematoxylin.
+    if (meanResidual > params.eosinRatio * meanH && meanResidual > meanDab)
+        return "no DAB stain found: the tissue is stained pink (eosin), as in H&E, not by DAB";
+    return {};
+}
+
+}  // namespace her2::imaging::detail

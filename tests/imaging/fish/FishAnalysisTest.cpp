@@ -1,0 +1,376 @@
+// FISH analysis on phantoms with known truth, and on input it must refuse.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "FishTestUtil.hpp"
+#include "her2/core/Errors.hpp"
+#include "her2/imaging/FishOverlay.hpp"
+#include "her2/imaging/SlideSource.hpp"
+
+using namespace her2::imaging;
+using her2::core::NucleusExclusion;
+using her2test::fish::analyse;
+using her2test::fish::FishTempDir;
+using her2test::fish::matchNucleus;
+using her2test::fish::scoreBreast;
+
+namespace {
+
+struct Agreement {
+    int compared = 0, exact = 0;
+    double fraction() const { return compared ? static_cast<double>(exact) / compared : 0; }
+};
+
+/// Exact HER2 and CEP17 agreement over evaluable, non-cluster truth nuclei that were found.
+Agreement exactCounts(const FishResult& r, const FishPhantomTruth& t) {
+    Agreement a;
+    for (const FishTruthNucleus& n : t.nuclei) {
+        if (!n.evaluable() || n.her2Cluster) continue;
+        const int m = matchNucleus(r, n);
+        if (m < 0) continue;
+        const auto& d = r.nuclei[static_cast<std::size_t>(m)];
+        if (d.exclusion != NucleusExclusion::None && d.exclusion != NucleusExclusion::NotSelected) continue;
+        ++a.compared;
+        a.exact += d.her2Count == n.her2Copies && d.cep17Count == n.cep17Copies;
+    }
+    return a;
+}
+
+FishPhantomSpec baseSpec(std::uint64_t seed) {
+    FishPhantomSpec s;
+    s.seed = seed;
+    s.width = 768;
+    s.height = 768;
+    s.nuclei = 25;
+    return s;
+}
+
+}  // namespace
+
+class FishGroups : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FishGroups, GroupRightRatioWithin5Percent) {
+    const auto c = findFishCase(GetParam());
+    ASSERT_TRUE(c.has_value());
+    const FishPhantom p(c->spec);
+    const FishPhantomTruth t = p.truth(c->name);
+    const FishResult r = analyse(p.render(), c->spec.mpp);
+    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
+    const auto report = scoreBreast(r);
+    ASSERT_TRUE(report.ish.group.has_value()) << report.reason;
+    EXPECT_EQ(*report.ish.group, c->intendedGroup) << report.reason;
+    EXPECT_EQ(report.ish.nucleiCounted, 20u);
+    EXPECT_NEAR(report.ish.ratio, t.expectedFirst20.ratio, 0.05 * t.expectedFirst20.ratio) << report.reason;
+    const Agreement a = exactCounts(r, t);
+    EXPECT_GE(a.compared, 20);
+    EXPECT_GE(a.fraction(), 0.9) << a.exact << " of " << a.compared;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fish, FishGroups,
+                         ::testing::Values("fish-group1", "fish-group2", "fish-group3", "fish-group4", "fish-group5",
+                                           "fish-group1-clusters"),
+                         [](const auto& info) {
+                             std::string n = info.param;
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
+
+TEST(FishNuclei, TouchingNucleiAreSplit) {
+    FishPhantomSpec s = baseSpec(21);
+    s.touchingFraction = 0.6;
+    s.overlappingFraction = 0;
+    const FishPhantom p(s);
+    const FishPhantomTruth t = p.truth();
+    const FishResult r = analyse(p.render(), s.mpp);
+    int touching = 0, split = 0;
+    for (const FishTruthNucleus& n : t.nuclei) {
+        if (!n.touching || n.edgeCut) continue;
+        ++touching;
+        const int m = matchNucleus(r, n);
+        if (m >= 0 && r.nuclei[static_cast<std::size_t>(m)].exclusion != NucleusExclusion::Overlapping) ++split;
+    }
+    ASSERT_GE(touching, 6);
+    EXPECT_GE(split, touching - 1) << split << " of " << touching << " touching nuclei found on their own";
+}
+
+TEST(FishNuclei, OverlappingAndEdgeNucleiExcludedWithReason) {
+    FishPhantomSpec s = baseSpec(22);
+    s.overlappingFraction = 0.5;
+    s.touchingFraction = 0;
+    const FishPhantom p(s);
+    const FishPhantomTruth t = p.truth();
+    const FishResult r = analyse(p.render(), s.mpp);
+    int overlapping = 0, excluded = 0, edge = 0, edgeExcluded = 0;
+    for (const FishTruthNucleus& n : t.nuclei) {
+        // Any detected object near the truth centre must not be counted.
+        auto notCounted = [&] {
+            for (const auto& d : r.nuclei)
+                if (std::hypot(d.x - n.x, d.y - n.y) < n.semiMinorPx && d.counted()) return false;
+            return true;
+        };
+        if (n.overlapping && !n.edgeCut) {
+            ++overlapping;
+            excluded += notCounted();
+        }
+        if (n.edgeCut) {
+            ++edge;
+            const int m = matchNucleus(r, n);
+            // The visible part's centroid moves away from the truth centre: search wider.
+            bool ok = true;
+            for (const auto& d : r.nuclei)
+                if (std::hypot(d.x - n.x, d.y - n.y) < n.semiMajorPx && d.counted()) ok = false;
+            edgeExcluded += ok;
+            (void)m;
+        }
+    }
+    ASSERT_GE(overlapping, 4);
+    EXPECT_EQ(excluded, overlapping);
+    ASSERT_GE(edge, 1);
+    EXPECT_EQ(edgeExcluded, edge);
+    bool sawOverlap = false, sawEdge = false;
+    for (const auto& d : r.nuclei) {
+        sawOverlap = sawOverlap || d.exclusion == NucleusExclusion::Overlapping;
+        sawEdge = sawEdge || d.exclusion == NucleusExclusion::EdgeCut;
+    }
+    EXPECT_TRUE(sawOverlap);
+    EXPECT_TRUE(sawEdge);
+}
+
+TEST(FishSpots, ClustersEstimatedFromIntegratedIntensity) {
+    FishPhantomSpec s = baseSpec(23);
+    s.clusterFraction = 1;
+    s.her2 = {2, 0.5, 1, 3};
+    const FishPhantom p(s);
+    const FishPhantomTruth t = p.truth();
+    const FishResult r = analyse(p.render(), s.mpp);
+    EXPECT_GT(r.singleSpotIntensity, 0);
+    int clusters = 0, flagged = 0;
+    double relErr = 0;
+    for (const FishTruthNucleus& n : t.nuclei) {
+        if (!n.evaluable() || !n.her2Cluster) continue;
+        const int m = matchNucleus(r, n);
+        if (m < 0 || !r.nuclei[static_cast<std::size_t>(m)].counted() &&
+                         r.nuclei[static_cast<std::size_t>(m)].exclusion != NucleusExclusion::NotSelected)
+            continue;
+        const auto& d = r.nuclei[static_cast<std::size_t>(m)];
+        ++clusters;
+        flagged += d.her2Cluster;
+        relErr += std::abs(d.her2Count - n.her2Copies) / n.her2Copies;
+    }
+    ASSERT_GE(clusters, 8);
+    EXPECT_EQ(flagged, clusters);
+    EXPECT_LT(relErr / clusters, 0.12) << "mean relative HER2 error in clustered nuclei";
+    bool clusterSpot = false;
+    for (const auto& sp : r.spots) clusterSpot = clusterSpot || (sp.cluster && sp.copies >= 5);
+    EXPECT_TRUE(clusterSpot);
+}
+
+TEST(FishSpots, SplitSignalsCountOnce) {
+    FishPhantomSpec s = baseSpec(24);
+    s.splitSignalFraction = 1;
+    const FishPhantom p(s);
+    const FishResult r = analyse(p.render(), s.mpp);
+    const Agreement a = exactCounts(r, p.truth());
+    ASSERT_GE(a.compared, 12);
+    EXPECT_GE(a.fraction(), 0.9) << a.exact << " of " << a.compared;
+}
+
+TEST(FishAnalysis, EightAndSixteenBit) {
+    for (int bits : {8, 16}) {
+        FishPhantomSpec s = baseSpec(25);
+        s.bitDepth = bits;
+        s.her2 = {6, 1, 3, 9};
+        const FishPhantom p(s);
+        const FishPhantomImages img = p.render();
+        EXPECT_EQ(img.dapi.depth(), bits == 8 ? CV_8U : CV_16U);
+        const FishResult r = analyse(img, s.mpp);
+        const Agreement a = exactCounts(r, p.truth());
+        ASSERT_GE(a.compared, 12) << bits << " bit";
+        EXPECT_GE(a.fraction(), 0.9) << bits << " bit: " << a.exact << " of " << a.compared;
+    }
+}
+
+TEST(FishAnalysis, RgbCompositeWithAnotherChannelMap) {
+    FishTempDir dir("rgb");
+    const auto c = findFishCase("fish-group1");
+    const FishPhantom p(c->spec);
+    const FishPhantomImages img = p.render();
+    // DAPI in red, HER2 in green, CEP17 in blue; written as PNG in OpenCV's BGR order.
+    const cv::Mat rgb = [&] {
+        FishPhantomImages swapped{img.her2, img.cep17, img.dapi};  // composite(): R=her2(=dapi)...
+        swapped.dapi = img.cep17;   // blue
+        swapped.her2 = img.dapi;    // red
+        swapped.cep17 = img.her2;   // green
+        return swapped.composite();
+    }();
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    const auto path = dir.path() / "composite.png";
+    ASSERT_TRUE(cv::imwrite(path.string(), bgr));
+    auto src = openSlide(path);
+    src->setCalibration(her2::core::PixelCalibration(c->spec.mpp, c->spec.mpp, "user"));
+    her2::core::FishParams params;
+    params.channelMap = "dapi=red,her2=green,cep17=blue";
+    her2::core::NullProgress progress;
+    her2::core::CancelToken cancel;
+    const FishResult r = analyzeFish(*src, params, std::nullopt, progress, cancel);
+    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
+    const auto report = scoreBreast(r);
+    ASSERT_TRUE(report.ish.group.has_value()) << report.reason;
+    EXPECT_EQ(*report.ish.group, 1) << report.reason;
+    // The default map reads the probes from the wrong colours: DAPI (blue) is then CEP17.
+    const FishResult wrong = analyzeFish(*src, {}, std::nullopt, progress, cancel);
+    const auto wrongReport = scoreBreast(wrong);
+    EXPECT_FALSE(wrongReport.ish.group == report.ish.group && std::abs(wrongReport.ish.ratio - report.ish.ratio) < 0.2);
+
+    // The overlay draws on the composite without changing its size.
+    const cv::Mat overlay = renderFishOverlay(rgb, r, 1.0);
+    EXPECT_EQ(overlay.size(), rgb.size());
+    EXPECT_GT(cv::norm(overlay, rgb, cv::NORM_L1), 0);
+    const cv::Mat small = renderFishOverlay(cv::Mat(256, 256, CV_8UC3, cv::Scalar::all(0)), r, 0.25);
+    EXPECT_EQ(small.cols, 256);
+}
+
+TEST(FishAnalysis, ChannelTiffAndZStack) {
+    FishTempDir dir("tiff");
+    FishPhantomSpec s = baseSpec(26);
+    const FishPhantom p(s);
+    const FishPhantomImages img = p.render();
+    const FishResult direct = analyse(img, s.mpp);
+    // A z-stack: each probe in two planes, one of them dimmed: the max projection restores it.
+    cv::Mat dimDapi, dimHer2, dimCep;
+    img.dapi.convertTo(dimDapi, CV_16U, 0.5);
+    img.her2.convertTo(dimHer2, CV_16U, 0.5);
+    img.cep17.convertTo(dimCep, CV_16U, 0.5);
+    const auto path = dir.path() / "zstack.tif";
+    writeMultiPageTiff(path, {dimDapi, img.dapi, img.her2, dimHer2, dimCep, img.cep17},
+                       {"DAPI z0", "DAPI z1", "HER2 z0", "HER2 z1", "CEP17 z0", "CEP17 z1"}, s.mpp);
+    auto src = openSlide(path);
+    her2::core::NullProgress progress;
+    her2::core::CancelToken cancel;
+    const FishResult r = analyzeFish(*src, {}, std::nullopt, progress, cancel);
+    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
+    ASSERT_EQ(r.nuclei.size(), direct.nuclei.size());
+    for (std::size_t i = 0; i < r.nuclei.size(); ++i) {
+        EXPECT_EQ(r.nuclei[i].her2Count, direct.nuclei[i].her2Count);
+        EXPECT_EQ(r.nuclei[i].exclusion, direct.nuclei[i].exclusion);
+    }
+    // One file per channel.
+    std::vector<std::filesystem::path> files;
+    for (auto [name, m] : {std::pair{"dapi", img.dapi}, {"her2", img.her2}, {"cep17", img.cep17}}) {
+        files.push_back(dir.path() / (std::string("field_") + name + ".png"));
+        ASSERT_TRUE(cv::imwrite(files.back().string(), m));
+    }
+    auto stack = openChannelStack(files, {});
+    stack->setCalibration(her2::core::PixelCalibration(s.mpp, s.mpp, "user"));
+    const FishResult rs = analyzeFish(*stack, {}, std::nullopt, progress, cancel);
+    ASSERT_TRUE(rs.notScorableReason.empty()) << rs.notScorableReason;
+    EXPECT_EQ(rs.nuclei.size(), direct.nuclei.size()) << stack->channelNames()[0] << stack->channelNames()[1]
+                                                      << stack->calibration().mpp() << " " << stack->width();
+    {
+        const auto ch = stack->readChannels({0, 0, 768, 768}, 0);
+        for (int i = 0; i < 3; ++i) {
+            const cv::Mat& ref = i == 0 ? img.dapi : i == 1 ? img.her2 : img.cep17;
+            EXPECT_EQ(cv::norm(ch[static_cast<std::size_t>(i)], ref, cv::NORM_INF), 0) << i << " type " << ch[static_cast<std::size_t>(i)].type();
+        }
+        const FishResult e = analyzeFishField(ch[0], ch[1], ch[2], stack->calibration(), {});
+        const FishResult e2 = analyzeFishField(ch[0], ch[1], ch[2], her2::core::PixelCalibration(s.mpp, s.mpp, "test"), {});
+        const FishResult rs2 = analyzeFish(*stack, {}, std::nullopt, progress, cancel);
+        const FishResult again = analyse(img, s.mpp);
+        EXPECT_EQ(e.nuclei.size(), 0u) << again.nuclei.size() << " " << e2.nuclei.size() << " " << rs2.nuclei.size() << " " << direct.nuclei.size();
+    }
+    // Selection: the first 20 evaluable nuclei in reading order.
+    int counted = 0, lastCounted = -1, firstNotSelected = 1 << 30;
+    for (const auto& n : r.nuclei) {
+        if (n.counted()) ++counted, lastCounted = n.id;
+        if (n.exclusion == NucleusExclusion::NotSelected) firstNotSelected = std::min(firstNotSelected, n.id);
+    }
+    EXPECT_LE(counted, 20);
+    if (counted == 20) EXPECT_LT(lastCounted, firstNotSelected);
+}
+
+TEST(FishAnalysis, BrightFieldImageIsNotScorable) {
+    FishTempDir dir("bf");
+    // A bright-field look: white glass with purple and brown cells.
+    cv::Mat rgb(600, 600, CV_8UC3, cv::Scalar(238, 236, 240));
+    cv::RNG rng(3);
+    for (int i = 0; i < 60; ++i)
+        cv::circle(rgb, {rng.uniform(0, 600), rng.uniform(0, 600)}, rng.uniform(8, 20),
+                   i % 2 ? cv::Scalar(120, 90, 170) : cv::Scalar(150, 110, 70), cv::FILLED);
+    const auto path = dir.path() / "brightfield.png";
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    ASSERT_TRUE(cv::imwrite(path.string(), bgr));
+    her2::core::NullProgress progress;
+    her2::core::CancelToken cancel;
+    auto src = openSlide(path);
+    const FishResult r = analyzeFish(*src, {}, std::nullopt, progress, cancel);
+    EXPECT_EQ(r.notScorableReason.rfind("not a fluorescence image", 0), 0u) << r.notScorableReason;
+    EXPECT_TRUE(r.nuclei.empty());
+    // The same image given as three grey channels.
+    std::vector<cv::Mat> planes;
+    cv::split(rgb, planes);
+    const FishResult f = analyzeFishField(planes[2], planes[0], planes[1],
+                                          her2::core::PixelCalibration(0.25, 0.25, "test"), {});
+    EXPECT_EQ(f.notScorableReason.rfind("not a fluorescence image", 0), 0u) << f.notScorableReason;
+    // A real bright-field IHC image.
+    const auto real = std::filesystem::path(HER2_TESTDATA_DIR) / "ihc" / "skimage-ihc.png";
+    if (std::filesystem::exists(real)) {
+        auto s2 = openSlide(real);
+        const FishResult r2 = analyzeFish(*s2, {}, std::nullopt, progress, cancel);
+        EXPECT_EQ(r2.notScorableReason.rfind("not a fluorescence image", 0), 0u) << r2.notScorableReason;
+    }
+}
+
+TEST(FishAnalysis, EmptyFieldHasNoNuclei) {
+    FishPhantomSpec s = baseSpec(27);
+    s.nuclei = 0;
+    const FishPhantom p(s);
+    const FishResult r = analyse(p.render(), s.mpp);
+    EXPECT_EQ(r.notScorableReason, "no nuclei found");
+    EXPECT_TRUE(r.nuclei.empty());
+    // Black 8-bit field with no noise at all.
+    const cv::Mat black(300, 300, CV_8U, cv::Scalar(0));
+    const FishResult b = analyzeFishField(black, black, black, her2::core::PixelCalibration(0.2, 0.2, "t"), {});
+    EXPECT_EQ(b.notScorableReason, "no nuclei found");
+}
+
+TEST(FishAnalysis, NdpiWithOnlyDapiMissesHer2) {
+    const auto path = std::filesystem::path(HER2_TESTDATA_DIR) / "slides" / "fluorescence-dapi.ndpi";
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+    auto src = openSlide(path);
+    her2::core::NullProgress progress;
+    her2::core::CancelToken cancel;
+    const FishResult r = analyzeFish(*src, {}, std::nullopt, progress, cancel);
+    EXPECT_EQ(r.notScorableReason.rfind("missing channel HER2", 0), 0u) << r.notScorableReason;
+}
+
+TEST(FishAnalysis, MissingChannelInAChannelStack) {
+    FishTempDir dir("missing");
+    FishPhantomSpec s = baseSpec(28);
+    const FishPhantomImages img = FishPhantom(s).render();
+    const auto path = dir.path() / "two.tif";
+    writeMultiPageTiff(path, {img.dapi, img.her2}, {"DAPI", "HER2"}, s.mpp);
+    auto src = openSlide(path);
+    her2::core::NullProgress progress;
+    her2::core::CancelToken cancel;
+    const FishResult r = analyzeFish(*src, {}, std::nullopt, progress, cancel);
+    EXPECT_EQ(r.notScorableReason.rfind("missing channel CEP17", 0), 0u) << r.notScorableReason;
+}
+
+TEST(FishAnalysis, BadChannelMapIsAParameterError) {
+    FishTempDir dir("map");
+    const FishPhantomImages img = FishPhantom(baseSpec(29)).render();
+    const auto path = dir.path() / "c.png";
+    cv::Mat bgr;
+    cv::cvtColor(img.composite(), bgr, cv::COLOR_RGB2BGR);
+    ASSERT_TRUE(cv::imwrite(path.string(), bgr));
+    auto src = openSlide(path);
+    her2::core::FishParams params;
+    params.channelMap = "dapi=purple";
+    her2::core::NullProgress progress;
+    her2::core::CancelToken cancel;
+    EXPECT_THROW(analyzeFish(*src, params, std::nullopt, progress, cancel), her2::core::ParameterError);
+}

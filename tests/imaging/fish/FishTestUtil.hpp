@@ -1,0 +1,61 @@
+#pragma once
+/// @file Helpers shared by the FISH tests: matching detected nuclei to phantom truth.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include "her2/core/ScoringRules.hpp"
+#include "her2/imaging/FishAnalysis.hpp"
+#include "her2/imaging/FishPhantom.hpp"
+
+namespace her2test::fish {
+
+/// A fresh directory under the system temp folder, removed with its contents on exit.
+class FishTempDir {
+public:
+    explicit FishTempDir(const std::string& tag) {
+        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+        m_path = std::filesystem::temp_directory_path() /
+                 ("her2-fish-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp));
+        std::filesystem::create_directories(m_path);
+    }
+    ~FishTempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_path, ec);
+    }
+    FishTempDir(const FishTempDir&) = delete;
+    FishTempDir& operator=(const FishTempDir&) = delete;
+    const std::filesystem::path& path() const noexcept { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+/// The detected nucleus whose centroid is nearest a truth nucleus (within half its minor
+/// semi-axis), or -1.
+inline int matchNucleus(const her2::imaging::FishResult& r, const her2::imaging::FishTruthNucleus& t) {
+    int best = -1;
+    double bestD = 0.5 * t.semiMinorPx;
+    for (std::size_t i = 0; i < r.nuclei.size(); ++i) {
+        const double d = std::hypot(r.nuclei[i].x - t.x, r.nuclei[i].y - t.y);
+        if (d < bestD) bestD = d, best = static_cast<int>(i);
+    }
+    return best;
+}
+
+inline her2::core::ScoreReport scoreBreast(const her2::imaging::FishResult& r) {
+    her2::core::RuleParams rules;
+    rules.ruleSet = "breast";
+    return her2::core::scoreIsh(r.nuclei, rules);
+}
+
+/// Analyses a rendered phantom with the default parameters at its pixel size.
+inline her2::imaging::FishResult analyse(const her2::imaging::FishPhantomImages& img, double mpp,
+                                         const her2::core::FishParams& params = {}) {
+    return her2::imaging::analyzeFishField(img.dapi, img.her2, img.cep17,
+                                           her2::core::PixelCalibration(mpp, mpp, "test"), params);
+}
+
+}  // namespace her2test::fish

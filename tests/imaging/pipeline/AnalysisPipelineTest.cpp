@@ -1,0 +1,217 @@
+// The whole-slide IHC pipeline on small in-memory slides: tiling and merge, cancel, ROI,
+// and refusals of input that is not a DAB IHC.
+#include <atomic>
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "MatSource.hpp"
+#include "her2/core/Errors.hpp"
+#include "her2/imaging/AnalysisPipeline.hpp"
+#include "her2/imaging/IhcPhantom.hpp"
+#include "her2/imaging/TileGrid.hpp"
+#include "her2/imaging/TissueDetector.hpp"
+
+using namespace her2;
+using her2test::MatSource;
+using imaging::AnalysisPipeline;
+using imaging::AssayRequest;
+
+namespace {
+
+constexpr double kMpp = 0.25;
+
+/// A 320 x 320 µm phantom field: strong complete membranes in most tumour cells.
+const cv::Mat& phantomField() {
+    static const cv::Mat rgb = [] {
+        imaging::IhcPhantomSpec spec;
+        spec.seed = 7;
+        spec.width = 1280;
+        spec.height = 1280;
+        spec.mpp = kMpp;
+        spec.tissueMarginUm = 10;
+        spec.tumourFraction = 0.8;
+        spec.classes[3] = {0.7, {1, 0, 0}};
+        return imaging::renderIhcRegion(spec, {0, 0, spec.width, spec.height});
+    }();
+    return rgb;
+}
+
+core::AnalysisParams smallTiles(int threads) {
+    core::AnalysisParams p;
+    p.tiling.tileSizeUm = 96;  // several tiles on a small field
+    p.tiling.threads = threads;
+    return p;
+}
+
+imaging::SlideAnalysis runIhc(const imaging::SlideSource& s, const core::AnalysisParams& p,
+                              const std::optional<core::MultiPolygon>& roi = std::nullopt) {
+    core::NullProgress progress;
+    core::CancelToken cancel;
+    return AnalysisPipeline::run(s, p, roi, progress, cancel, AssayRequest::Ihc);
+}
+
+/// Cancels the token on the first tile progress report.
+class CancelOnProgress final : public core::ProgressSink {
+public:
+    explicit CancelOnProgress(core::CancelToken& t) : m_token(t) {}
+    void progress(double fraction, std::string_view stage) override {
+        if (stage == "tiles" && fraction > 0.02) m_token.cancel();
+    }
+
+private:
+    core::CancelToken& m_token;
+};
+
+}  // namespace
+
+TEST(Pipeline_Ihc, scores_a_strong_phantom_positive) {
+    const MatSource s(phantomField(), kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    ASSERT_GT(a.cells.size(), 200u);
+    ASSERT_TRUE(a.report.score.has_value()) << a.report.reason;
+    EXPECT_EQ(*a.report.score, core::Her2Score::Three) << a.report.reason;
+    EXPECT_GT(a.analysedAreaMm2, 0.05);
+    EXPECT_EQ(a.assay, core::Assay::Ihc);
+    EXPECT_EQ(a.cells.outlineStart.size(), a.cells.size() + 1);
+}
+
+TEST(Pipeline_Ihc, tile_merge_identical_for_one_and_two_threads) {
+    const MatSource s(phantomField(), kMpp);
+    const auto a = runIhc(s, smallTiles(1));
+    const auto b = runIhc(s, smallTiles(2));
+    ASSERT_EQ(a.cells.size(), b.cells.size());
+    EXPECT_EQ(a.cells.x, b.cells.x);
+    EXPECT_EQ(a.cells.y, b.cells.y);
+    EXPECT_EQ(a.cells.membraneOdMean, b.cells.membraneOdMean);
+    EXPECT_EQ(a.cells.completeness, b.cells.completeness);
+    EXPECT_EQ(a.cells.score, b.cells.score);
+    EXPECT_EQ(a.cells.exclusion, b.cells.exclusion);
+    EXPECT_EQ(a.cells.outlineXY, b.cells.outlineXY);
+    EXPECT_EQ(a.report.ihc.percent, b.report.ihc.percent);
+}
+
+TEST(Pipeline_Ihc, no_cell_is_reported_twice_across_tiles) {
+    const MatSource s(phantomField(), kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    const double minGap = 2.0 / kMpp;  // two nuclei are never within 2 µm
+    std::size_t close = 0;
+    for (std::size_t i = 0; i < a.cells.size(); ++i)
+        for (std::size_t j = i + 1; j < a.cells.size(); ++j)
+            if (std::hypot(a.cells.x[i] - a.cells.x[j], a.cells.y[i] - a.cells.y[j]) < minGap) ++close;
+    EXPECT_EQ(close, 0u);
+}
+
+TEST(Pipeline_Ihc, cancel_throws_cancelled_error) {
+    const MatSource s(phantomField(), kMpp);
+    core::CancelToken cancel;
+    CancelOnProgress progress(cancel);
+    EXPECT_THROW(AnalysisPipeline::run(s, smallTiles(2), std::nullopt, progress, cancel, AssayRequest::Ihc),
+                 core::CancelledError);
+    core::CancelToken already;
+    already.cancel();
+    core::NullProgress quiet;
+    EXPECT_THROW(AnalysisPipeline::run(s, smallTiles(1), std::nullopt, quiet, already, AssayRequest::Ihc),
+                 core::CancelledError);
+}
+
+TEST(Pipeline_Ihc, roi_with_a_hole_excludes_cells_inside_it) {
+    const MatSource s(phantomField(), kMpp);
+    core::MultiPolygon roi;
+    core::Polygon poly;
+    poly.outer = {{100, 100}, {1180, 100}, {1180, 1180}, {100, 1180}};
+    poly.holes.push_back({{400, 400}, {880, 400}, {880, 880}, {400, 880}});
+    roi.polygons.push_back(poly);
+    const auto a = runIhc(s, smallTiles(2), roi);
+    ASSERT_GT(a.cells.size(), 50u);
+    for (std::size_t i = 0; i < a.cells.size(); ++i) {
+        const double x = a.cells.x[i], y = a.cells.y[i];
+        EXPECT_TRUE(roi.contains(x, y)) << x << "," << y;
+        EXPECT_FALSE(x > 400 && x < 880 && y > 400 && y < 880) << x << "," << y;
+    }
+    const auto all = runIhc(s, smallTiles(2));
+    EXPECT_LT(a.cells.size(), all.cells.size());
+    EXPECT_LT(a.analysedAreaMm2, all.analysedAreaMm2);
+}
+
+TEST(Pipeline_Ihc, blank_slide_is_not_scorable_no_tissue) {
+    cv::Mat blank(800, 800, CV_8UC3, cv::Scalar(238, 236, 240));
+    cv::Mat noise(blank.size(), CV_8UC3);
+    cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(2));
+    blank += noise;
+    const MatSource s(blank, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
+    EXPECT_FALSE(a.report.score.has_value());
+    EXPECT_NE(a.report.reason.find("no tissue found"), std::string::npos) << a.report.reason;
+}
+
+TEST(Pipeline_Ihc, fluorescence_like_image_is_not_scorable_no_dab) {
+    // Dark background with bright blue nuclei and red/green dots, as a FISH composite.
+    cv::Mat img(800, 800, CV_8UC3, cv::Scalar(8, 8, 10));
+    cv::RNG rng(3);
+    for (int i = 0; i < 120; ++i) {
+        const cv::Point c(rng.uniform(20, 780), rng.uniform(20, 780));
+        cv::circle(img, c, 18, cv::Scalar(20, 30, 170), cv::FILLED);  // RGB: blue DAPI
+        cv::circle(img, c + cv::Point(5, 3), 2, cv::Scalar(230, 40, 40), cv::FILLED);
+        cv::circle(img, c - cv::Point(4, 5), 2, cv::Scalar(40, 230, 40), cv::FILLED);
+    }
+    const MatSource s(img, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
+    EXPECT_FALSE(a.report.score.has_value());
+    EXPECT_NE(a.report.reason.find("no DAB stain found"), std::string::npos) << a.report.reason;
+    EXPECT_EQ(AnalysisPipeline::detectAssay(s), core::Assay::Fish);
+}
+
+TEST(Pipeline_Ihc, he_like_slide_is_not_scorable_no_dab) {
+    // Pink eosin tissue with blue-purple hematoxylin nuclei, no brown.
+    cv::Mat img(800, 800, CV_8UC3, cv::Scalar(245, 245, 245));
+    cv::rectangle(img, {60, 60}, {740, 740}, cv::Scalar(236, 150, 200), cv::FILLED);
+    cv::RNG rng(5);
+    for (int i = 0; i < 900; ++i) {
+        const cv::Point c(rng.uniform(70, 730), rng.uniform(70, 730));
+        cv::ellipse(img, c, {14, 11}, rng.uniform(0, 180), 0, 360, cv::Scalar(95, 60, 150), cv::FILLED);
+    }
+    cv::GaussianBlur(img, img, cv::Size(), 1.0);
+    const MatSource s(img, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
+    EXPECT_FALSE(a.report.score.has_value());
+    EXPECT_NE(a.report.reason.find("no DAB stain found"), std::string::npos) << a.report.reason;
+}
+
+TEST(Pipeline_Ihc, negative_phantom_scores_zero_not_refused) {
+    imaging::IhcPhantomSpec spec;
+    spec.seed = 11;
+    spec.width = 1280;
+    spec.height = 1280;
+    spec.mpp = kMpp;
+    spec.tissueMarginUm = 10;
+    spec.tumourFraction = 0.8;
+    const MatSource s(imaging::renderIhcRegion(spec, {0, 0, spec.width, spec.height}), kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    ASSERT_TRUE(a.report.score.has_value()) << a.report.reason;
+    EXPECT_EQ(*a.report.score, core::Her2Score::Zero);
+    EXPECT_EQ(AnalysisPipeline::detectAssay(s), core::Assay::Ihc);
+}
+
+TEST(Pipeline_Tissue, blank_image_has_no_tissue_and_a_blob_has) {
+    const imaging::TissueDetector det{core::TilingParams{}};
+    const core::PixelCalibration cal(8, 8, "test");
+    cv::Mat blank(200, 200, CV_8UC3, cv::Scalar(242, 241, 244));
+    cv::Mat noise(blank.size(), CV_8UC3);
+    cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(2));
+    blank += noise;
+    EXPECT_TRUE(det.detect(blank, 1.0, cal).empty());
+    cv::Mat tissue = blank.clone();
+    cv::circle(tissue, {100, 100}, 50, cv::Scalar(190, 160, 190), cv::FILLED);
+    const auto map = det.detect(tissue, 1.0, cal);
+    ASSERT_FALSE(map.empty());
+    EXPECT_NEAR(map.areaUm2, M_PI * 50 * 50 * 64, 0.1 * M_PI * 50 * 50 * 64);
+    EXPECT_TRUE(map.contains(100, 100));
+    EXPECT_FALSE(map.contains(10, 10));
+    ASSERT_EQ(map.polygons.polygons.size(), 1u);
+    EXPECT_TRUE(map.polygons.contains(100, 100));
+}
