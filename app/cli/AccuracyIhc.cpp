@@ -45,6 +45,8 @@ struct CaseMetrics {
     std::size_t nonTumourMatched = 0;
     std::size_t nonTumourExcluded = 0;  ///< truth stroma/lymphocytes the analysis excluded
     std::size_t tumourExcluded = 0;     ///< truth tumour cells the analysis excluded
+    std::size_t missedLymphocytes = 0, missedSpindles = 0;  ///< non-tumour counted as tumour
+    double missedLymphArea = 0, missedLymphCirc = 0, missedSpindleArea = 0, missedSpindleCirc = 0;
     std::array<std::array<std::size_t, 4>, 4> confusion{};  ///< [truth][measured] per-cell class
     double agreement() const { return compared ? 100.0 * agree / compared : 0; }
     double completenessMae() const { return compared ? completenessAbsSum / compared : 0; }
@@ -92,6 +94,12 @@ CaseMetrics matchCells(const core::CellTable& cells, const imaging::IhcPhantomTr
         if (!tc.isTumour()) {
             ++m.nonTumourMatched;
             m.nonTumourExcluded += !detectedTumour;
+            if (detectedTumour) {
+                const bool lymph = tc.type == imaging::PhantomCellType::Lymphocyte;
+                ++(lymph ? m.missedLymphocytes : m.missedSpindles);
+                (lymph ? m.missedLymphArea : m.missedSpindleArea) += cells.nucleusAreaUm2[p.cell];
+                (lymph ? m.missedLymphCirc : m.missedSpindleCirc) += cells.nucleusCircularity[p.cell];
+            }
             continue;
         }
         ++m.matchedTumour;
@@ -255,6 +263,13 @@ int runIhcAccuracy(const std::string& outDir, int threads) {
                                 exp->percent[2], exp->percent[3]);
                 std::printf("  tumour %zu (truth %zu) wrongly excluded %zu\n", a.report.ihc.tumourCells,
                             m.truthTumour, m.tumourExcluded);
+                std::printf(
+                    "    counted as tumour: lymphocytes %zu (area %.1f circ %.2f), spindle %zu (area %.1f "
+                    "circ %.2f)\n",
+                    m.missedLymphocytes, m.missedLymphocytes ? m.missedLymphArea / m.missedLymphocytes : 0.0,
+                    m.missedLymphocytes ? m.missedLymphCirc / m.missedLymphocytes : 0.0, m.missedSpindles,
+                    m.missedSpindles ? m.missedSpindleArea / m.missedSpindles : 0.0,
+                    m.missedSpindles ? m.missedSpindleCirc / m.missedSpindles : 0.0);
             }
         } catch (const std::exception& e) {
             // One failing case must not hide the others: it counts as wrong.
@@ -282,6 +297,10 @@ int runIhcAccuracy(const std::string& outDir, int threads) {
         std::sort(images.begin(), images.end());
         for (const fs::path& p : images) {
             auto source = imaging::openSlide(p);
+            // The PNGs carry no pixel size. scikit-image's IHC sample is a 20x field (about
+            // 0.5 µm/px, judged from its nuclei); the DeepLIIF ROIs are 40x crops (0.25 µm/px).
+            const double mpp = p.filename() == "skimage-ihc.png" ? 0.5 : 0.25;
+            if (!source->calibration().calibrated()) source->setCalibration({mpp, mpp, "accuracy: assumed"});
             core::AnalysisParams params;
             params.tiling.threads = threads;
             const imaging::SlideAnalysis a = imaging::AnalysisPipeline::run(

@@ -21,11 +21,15 @@ int main(int argc, char* argv[]) {
     parser.setApplicationDescription(QStringLiteral("HER2Scope slide viewer"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("slide, batch folder, qa.json or GeoJSON to open"));
+    parser.addPositionalArgument(QStringLiteral("file"),
+                                 QStringLiteral("slide, batch folder, qa.json or GeoJSON to open"));
     QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                  QStringLiteral("render the window to <png> after loading and exit"), QStringLiteral("png"));
-    QCommandLineOption cells(QStringLiteral("cells"), QStringLiteral("load cells from <geojson>"), QStringLiteral("geojson"));
-    QCommandLineOption roi(QStringLiteral("roi"), QStringLiteral("load an ROI from <geojson>"), QStringLiteral("geojson"));
+                                  QStringLiteral("render the window to <png> after loading and exit"),
+                                  QStringLiteral("png"));
+    QCommandLineOption cells(QStringLiteral("cells"), QStringLiteral("load cells from <geojson>"),
+                             QStringLiteral("geojson"));
+    QCommandLineOption roi(QStringLiteral("roi"), QStringLiteral("load an ROI from <geojson>"),
+                           QStringLiteral("geojson"));
     QCommandLineOption run(QStringLiteral("run"), QStringLiteral("run the analysis after opening"));
     parser.addOptions({screenshot, cells, roi, run});
     parser.process(app);
@@ -36,7 +40,8 @@ int main(int argc, char* argv[]) {
     window.show();
     for (const QString& f : parser.positionalArguments()) {
         if (QFileInfo(f).isDir() || f.endsWith(QLatin1String(".json")) || f.endsWith(QLatin1String(".csv"))) {
-            if (QFileInfo(f).fileName() == QLatin1String("qa.json") || QFileInfo::exists(QDir(f).filePath(QStringLiteral("qa.json"))))
+            if (QFileInfo(f).fileName() == QLatin1String("qa.json") ||
+                QFileInfo::exists(QDir(f).filePath(QStringLiteral("qa.json"))))
                 window.loadQa(f);
             else
                 window.openBatch(f);

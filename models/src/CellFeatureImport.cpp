@@ -15,7 +15,8 @@ namespace {
 std::string normalised(std::string_view s) {
     std::string out;
     for (const char c : s)
-        if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (std::isalnum(static_cast<unsigned char>(c)))
+            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -61,15 +62,24 @@ core::CellTable cellTableFromFeatures(const std::vector<core::CellFeature>& feat
         for (const auto& [name, value] : f.measurements) {
             const std::string k = normalised(name);
             const float v = static_cast<float>(value);
-            if (k == "membranedabodmean" || k == "membraneodmean") r.membraneOdMean = v;
-            else if (k == "membranedabodmax" || k == "membraneodmax") r.membraneOdMax = v;
-            else if (k == "membranethicknessum") r.membraneThicknessUm = v;
-            else if (k == "membranecompleteness" || k == "completeness") r.completeness = v;
-            else if (k == "cytoplasmdabodmean" || k == "cytoplasmod") r.cytoplasmOd = v;
-            else if (k == "cellareaum2") r.cellAreaUm2 = v;
-            else if (k == "nucleusareaum2") r.nucleusAreaUm2 = v;
-            else if (k == "nucleushematoxylinodmean" || k == "nucleushematoxylinod") r.nucleusHematoxylinOd = v;
-            else if (k == "nucleuscircularity") r.nucleusCircularity = v;
+            if (k == "membranedabodmean" || k == "membraneodmean")
+                r.membraneOdMean = v;
+            else if (k == "membranedabodmax" || k == "membraneodmax")
+                r.membraneOdMax = v;
+            else if (k == "membranethicknessum")
+                r.membraneThicknessUm = v;
+            else if (k == "membranecompleteness" || k == "completeness")
+                r.completeness = v;
+            else if (k == "cytoplasmdabodmean" || k == "cytoplasmod")
+                r.cytoplasmOd = v;
+            else if (k == "cellareaum2")
+                r.cellAreaUm2 = v;
+            else if (k == "nucleusareaum2")
+                r.nucleusAreaUm2 = v;
+            else if (k == "nucleushematoxylinodmean" || k == "nucleushematoxylinod")
+                r.nucleusHematoxylinOd = v;
+            else if (k == "nucleuscircularity")
+                r.nucleusCircularity = v;
             else if (k == "intensity") {
                 r.intensity = static_cast<core::IntensityClass>(std::clamp(static_cast<int>(value), 0, 3));
                 haveIntensity = true;
@@ -79,13 +89,20 @@ core::CellTable cellTableFromFeatures(const std::vector<core::CellFeature>& feat
         r.pattern = core::classifyPattern(r.completeness, defaults);
 
         const std::string cls = normalised(f.className);
-        if (cls == "her20") r.score = core::CellScore::Zero;
-        else if (cls == "her21") r.score = core::CellScore::One;
-        else if (cls == "her22") r.score = core::CellScore::Two;
-        else if (cls == "her23") r.score = core::CellScore::Three;
-        else if (cls == "stroma") r.exclusion = core::CellExclusion::Stroma;
-        else if (cls == "immunecells" || cls == "lymphocyte" || cls == "lymphocytes") r.exclusion = core::CellExclusion::Lymphocyte;
-        else if (cls == "artefact" || cls == "artifact" || cls == "ignore") r.exclusion = core::CellExclusion::Artefact;
+        if (cls == "her20")
+            r.score = core::CellScore::Zero;
+        else if (cls == "her21")
+            r.score = core::CellScore::One;
+        else if (cls == "her22")
+            r.score = core::CellScore::Two;
+        else if (cls == "her23")
+            r.score = core::CellScore::Three;
+        else if (cls == "stroma")
+            r.exclusion = core::CellExclusion::Stroma;
+        else if (cls == "immunecells" || cls == "lymphocyte" || cls == "lymphocytes")
+            r.exclusion = core::CellExclusion::Lymphocyte;
+        else if (cls == "artefact" || cls == "artifact" || cls == "ignore")
+            r.exclusion = core::CellExclusion::Artefact;
         else if (cls.empty() || cls == "tumor" || cls == "tumour") {
             r.score = static_cast<core::CellScore>(r.intensity);  // unclassified: by intensity
         } else {
@@ -100,7 +117,8 @@ core::CellTable loadCellGeoJson(const std::string& path) {
     QFile file(QString::fromStdString(path));
     if (!file.open(QIODevice::ReadOnly)) throw core::InputError(path, "cannot be read");
     const QByteArray bytes = file.readAll();
-    const auto features = core::parseCellFeatures(std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())), path);
+    const auto features = core::parseCellFeatures(
+        std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())), path);
     core::CellTable table = cellTableFromFeatures(features);
     if (table.empty()) throw core::ParseError(path, 0, 0, "no cell polygons found");
     return table;

@@ -1,5 +1,7 @@
 #include "her2/models/QaResult.hpp"
 
+#include <limits>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -40,7 +42,8 @@ QaResult QaResult::parse(const QByteArray& text, const QString& file, const QStr
     try {
         doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
-        throw core::ParseError(name, 0, 0, std::string("not valid JSON (byte ") + std::to_string(e.byte) + ")");
+        throw core::ParseError(name, 0, 0,
+                               std::string("not valid JSON (byte ") + std::to_string(e.byte) + ")");
     }
     if (!doc.is_object()) throw core::ParseError(name, 0, 0, "a QA result must be a JSON object");
     if (!doc.contains("discordant") && !doc.contains("kappa"))
@@ -50,11 +53,18 @@ QaResult QaResult::parse(const QByteArray& text, const QString& file, const QStr
     r.file = file;
     try {
         r.n = doc.value("n", 0);
-        r.agreement = doc.value("agreement", 0.0);
+        // Undefined statistics (one category only) are written as null: show them as NaN.
+        auto number = [&](const char* key) {
+            const auto it = doc.find(key);
+            return it != doc.end() && it->is_number() ? it->get<double>()
+                                                      : std::numeric_limits<double>::quiet_NaN();
+        };
+        r.agreement = number("agreement");
         if (r.agreement > 1.0) r.agreement /= 100.0;
-        r.kappa = doc.value("kappa", 0.0);
-        r.weightedKappa = doc.value("weighted_kappa", 0.0);
-        r.labels = QStringList{QStringLiteral("0"), QStringLiteral("1+"), QStringLiteral("2+"), QStringLiteral("3+")};
+        r.kappa = number("kappa");
+        r.weightedKappa = number("weighted_kappa");
+        r.labels = QStringList{QStringLiteral("0"), QStringLiteral("1+"), QStringLiteral("2+"),
+                               QStringLiteral("3+")};
         if (doc.contains("confusion")) {
             const json* matrix = &doc["confusion"];
             if (matrix->is_object()) {
@@ -76,7 +86,8 @@ QaResult QaResult::parse(const QByteArray& text, const QString& file, const QStr
             const json& list = doc["discordant"];
             if (!list.is_array()) throw core::ParseError(name, 0, 0, "'discordant' is not an array");
             for (const auto& item : list) {
-                if (!item.is_object()) throw core::ParseError(name, 0, 0, "a 'discordant' entry is not an object");
+                if (!item.is_object())
+                    throw core::ParseError(name, 0, 0, "a 'discordant' entry is not an object");
                 DiscordantCase c;
                 c.slide = asText(item.value("slide", json()));
                 c.automatic = asText(item.value("auto", json()));

@@ -73,7 +73,9 @@ TEST(Cli_Batch, mixed_folder_scores_good_slides_and_lists_bad_ones) {
         slides.insert(row[column(h, "slide")]);
         const bool bad = row[column(h, "slide")] != "boxes";
         EXPECT_EQ(row[column(h, "status")] == "error", bad) << row[column(h, "slide")];
-        if (bad) EXPECT_NE(row[column(h, "error")].find(row[column(h, "slide")]), std::string::npos);
+        if (bad) {
+            EXPECT_NE(row[column(h, "error")].find(row[column(h, "slide")]), std::string::npos);
+        }
     }
     EXPECT_EQ(slides, (std::set<std::string>{"boxes", "broken", "unreadable", "unopenable"}));
     EXPECT_TRUE(fs::exists(out / "report.html"));
@@ -124,7 +126,7 @@ TEST(Cli_Batch, names_are_escaped_and_stay_inside_the_output_folder) {
     const fs::path in = dir / "in", out = dir / "out";
     fs::create_directories(in);
     fs::copy_file(testSlide("boxes.png"), in / "=HYPERLINK(1).png");
-    fs::copy_file(testSlide("boxes.png"), in / "<b>bold</b>.png");
+    fs::copy_file(testSlide("boxes.png"), in / "<b>bold<b>.png");
     runCli("batch " + quoted(in) + " -o " + quoted(out));
     std::ifstream csv(out / "summary.csv");
     const std::string text((std::istreambuf_iterator<char>(csv)), {});
@@ -133,8 +135,11 @@ TEST(Cli_Batch, names_are_escaped_and_stay_inside_the_output_folder) {
     const std::string page((std::istreambuf_iterator<char>(html)), {});
     EXPECT_EQ(page.find("<b>bold"), std::string::npos);
     EXPECT_NE(page.find("&lt;b&gt;bold"), std::string::npos);
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-        if (e.path().string().ends_with(".her2.json")) EXPECT_EQ(e.path().parent_path(), out);
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (e.path().string().ends_with(".her2.json")) {
+            EXPECT_EQ(e.path().parent_path(), out);
+        }
+    }
 }
 
 TEST(Cli_Batch, missing_input_folder_is_an_error) {

@@ -20,7 +20,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-struct Run {
+struct CliRun {
     int exitCode = -1;
     std::string out, err;
 };
@@ -37,7 +37,7 @@ void spit(const fs::path& p, const std::string& text) {
     out << text;
 }
 
-std::string quoted(const std::string& s) {
+std::string shellQuoted(const std::string& s) {
     std::string q = "'";
     for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
@@ -56,13 +56,16 @@ protected:
         if (!HasFailure()) fs::remove_all(m_dir);
     }
 
-    Run run(const std::vector<std::string>& args) const {
-        std::string cmd = quoted(HER2_CLI);
-        for (const auto& a : args) cmd += " " + quoted(a);
-        cmd +=
-            " >" + quoted((m_dir / "stdout.txt").string()) + " 2>" + quoted((m_dir / "stderr.txt").string());
+    CliRun run(const std::vector<std::string>& args) const {
+        std::string cmd = shellQuoted(HER2_CLI);
+        for (const auto& a : args) {
+            cmd += ' ';
+            cmd += shellQuoted(a);
+        }
+        cmd += " >" + shellQuoted((m_dir / "stdout.txt").string()) + " 2>" +
+               shellQuoted((m_dir / "stderr.txt").string());
         const int status = std::system(cmd.c_str());
-        Run r;
+        CliRun r;
         r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         r.out = slurp(m_dir / "stdout.txt");
         r.err = slurp(m_dir / "stderr.txt");
@@ -101,8 +104,8 @@ protected:
 TEST_F(Cli_Qa, writesReportAndPrintsJson) {
     writeBatch();
     const fs::path qa = m_dir / "qa";
-    const Run r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                       (m_dir / "manual.csv").string(), "-o", qa.string(), "--json"});
+    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                          (m_dir / "manual.csv").string(), "-o", qa.string(), "--json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const Json j = Json::parse(r.out);
     for (const char* key : {"n", "agreement", "kappa", "kappa_ci", "weighted_kappa", "weighted_kappa_ci",
@@ -133,8 +136,8 @@ TEST_F(Cli_Qa, writesReportAndPrintsJson) {
 
 TEST_F(Cli_Qa, textOutputWithoutReportFolder) {
     writeBatch();
-    const Run r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                       (m_dir / "manual.csv").string()});
+    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                          (m_dir / "manual.csv").string()});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.out.find("kappa"), std::string::npos);
     EXPECT_NE(r.out.find("only in the manual file  z"), std::string::npos) << r.out;
@@ -143,8 +146,8 @@ TEST_F(Cli_Qa, textOutputWithoutReportFolder) {
 TEST_F(Cli_Qa, unknownScoreNamesFileLineAndColumn) {
     writeBatch();
     spit(m_dir / "bad.csv", "slide,ihc_score\na,1+\nb,4+\n");
-    const Run r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                       (m_dir / "bad.csv").string()});
+    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                          (m_dir / "bad.csv").string()});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("bad.csv: line 3, column 2: unknown IHC score '4+'"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -153,8 +156,8 @@ TEST_F(Cli_Qa, unknownScoreNamesFileLineAndColumn) {
 TEST_F(Cli_Qa, raggedAndDuplicateRowsAreErrors) {
     writeBatch();
     spit(m_dir / "ragged.csv", "slide,ihc_score\r\na,1+\r\nb,0,extra\r\n");
-    Run r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                 (m_dir / "ragged.csv").string()});
+    CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                    (m_dir / "ragged.csv").string()});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("line 3, column 3"), std::string::npos) << r.err;
     spit(m_dir / "dup.csv", "slide,ihc_score\na,1+\n\"a.svs\",2+\n");
@@ -188,11 +191,11 @@ TEST_F(Cli_Qa, calibrateWritesAProtocolTheBatchCanLoad) {
         "nuclei_counted,mean_her2,mean_cep17,ratio,group,params_hash,slide_hash,overlay,report,seconds,"
         "error\n";
     std::string manual = "slide,ihc_score\n";
-    const double od[4] = {0.0, 0.21, 0.50, 0.75}, completeness[4] = {0.0, 0.35, 0.95, 0.97};
+    const double od[4] = {0.0, 0.21, 0.50, 0.75}, completeness[4] = {0.0, 0.35, 0.97, 0.97};
     const char* names[4] = {"0", "1+", "2+", "3+"};
     for (int s = 0; s < 4; ++s)
         for (int k = 0; k < 4; ++k) {
-            const std::string slide = "s" + std::to_string(s) + "_" + std::to_string(k);
+            const std::string slide = std::string("s") + std::to_string(s) + '_' + std::to_string(k);
             summary += slide + ",/x/" + slide + ".svs,ihc,breast,resection," + names[s] +
                        ",negative,,150,,,,,,,,,,h,h,,,1,\n";
             manual += slide + "," + names[s] + "\n";
@@ -215,9 +218,9 @@ TEST_F(Cli_Qa, calibrateWritesAProtocolTheBatchCanLoad) {
     spit(m_dir / "batch" / "summary.csv", summary);
     spit(m_dir / "manual.csv", manual);
     const fs::path protocol = m_dir / "calibrated.json";
-    const Run r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                       (m_dir / "manual.csv").string(), "--calibrate", "--folds", "3", "--protocol-out",
-                       protocol.string(), "--threads", "2", "-o", (m_dir / "qa").string(), "--json"});
+    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                          (m_dir / "manual.csv").string(), "--calibrate", "--folds", "3", "--protocol-out",
+                          protocol.string(), "--threads", "2", "-o", (m_dir / "qa").string(), "--json"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const Json j = Json::parse(r.out);
     ASSERT_TRUE(j.contains("calibration"));

@@ -46,7 +46,8 @@ core::CellTable makeCells(std::size_t n, std::uint32_t seed = 7) {
         r.membraneOdMean = static_cast<float>(i % 10) / 10.0f;
         r.score = static_cast<core::CellScore>(i % 4);
         r.exclusion = i % 7 == 0 ? core::CellExclusion::Stroma : core::CellExclusion::None;
-        r.outline = {{r.x - 5.0, r.y - 5.0}, {r.x + 5.0, r.y - 5.0}, {r.x + 5.0, r.y + 5.0}, {r.x - 5.0, r.y + 5.0}};
+        r.outline = {
+            {r.x - 5.0, r.y - 5.0}, {r.x + 5.0, r.y - 5.0}, {r.x + 5.0, r.y + 5.0}, {r.x - 5.0, r.y + 5.0}};
         t.append(r);
     }
     return t;
@@ -55,8 +56,8 @@ core::CellTable makeCells(std::size_t n, std::uint32_t seed = 7) {
 const char* kSummary =
     "slide,path,assay,rule,specimen,score,status,her2_low_category,tumor_cells,pct_0,pct_1,pct_2,pct_3,"
     "nuclei_counted,mean_her2,mean_cep17,ratio,group,params_hash,slide_hash,overlay,report,seconds,error\n"
-    "a,a.tiff,ihc,breast,resection,3+,positive,3+,1200,1,2,3,94,,,,,h,s,a.overlay.png,a.her2.json,1.5,\n"
-    "b,missing.tiff,ihc,breast,resection,0,negative,0-null,900,99,1,0,0,,,,,h,s,,,1.1,\n"
+    "a,a.tiff,ihc,breast,resection,3+,positive,3+,1200,1,2,3,94,,,,,,h,s,a.overlay.png,a.her2.json,1.5,\n"
+    "b,missing.tiff,ihc,breast,resection,0,negative,0-null,900,99,1,0,0,,,,,,h,s,,,1.1,\n"
     "c,c.tiff,,,,,,,,,,,,,,,,,,,,,,\"cannot open, corrupt\"\n";
 
 }  // namespace
@@ -74,7 +75,8 @@ TEST(Models_SlideListModel, loadsSummaryAndResolvesFiles) {
     ASSERT_EQ(model.rowCount(), 3);
     EXPECT_EQ(model.columns().first(), "slide");
     const QModelIndex a = model.index(0, 0);
-    EXPECT_EQ(a.data(models::SlideListModel::SlidePathRole).toString(), QDir(dir.path()).absoluteFilePath("a.tiff"));
+    EXPECT_EQ(a.data(models::SlideListModel::SlidePathRole).toString(),
+              QDir(dir.path()).absoluteFilePath("a.tiff"));
     EXPECT_FALSE(a.data(models::SlideListModel::ReportJsonRole).toString().isEmpty());
     EXPECT_FALSE(a.data(models::SlideListModel::CellsGeoJsonRole).toString().isEmpty());
     EXPECT_EQ(a.data(models::SlideListModel::ScoreRole).toString(), "3+");
@@ -151,7 +153,8 @@ TEST(Models_QaTableModel, parsesResultAndPassesTester) {
 TEST(Models_QaResult, rejectsWhatIsNotAQaResult) {
     EXPECT_THROW(models::QaResult::parse("not json", "qa.json", "."), core::ParseError);
     EXPECT_THROW(models::QaResult::parse("[1,2]", "qa.json", "."), core::ParseError);
-    EXPECT_THROW(models::QaResult::parse(R"({"type":"FeatureCollection"})", "qa.json", "."), core::ParseError);
+    EXPECT_THROW(models::QaResult::parse(R"({"type":"FeatureCollection"})", "qa.json", "."),
+                 core::ParseError);
     EXPECT_THROW(models::QaResult::parse(R"({"kappa":1,"discordant":5})", "qa.json", "."), core::ParseError);
     EXPECT_THROW(models::QaResult::load("/nonexistent/qa.json"), core::InputError);
 }
@@ -189,7 +192,9 @@ TEST(Models_CellSpatialIndex, queryMatchesBruteForce) {
         }
         const auto got = index.nearest(x, y, 60);
         ASSERT_EQ(got.has_value(), want.has_value());
-        if (got) EXPECT_FLOAT_EQ((t.x[*got] - x) * (t.x[*got] - x) + (t.y[*got] - y) * (t.y[*got] - y), best);
+        if (got) {
+            EXPECT_FLOAT_EQ((t.x[*got] - x) * (t.x[*got] - x) + (t.y[*got] - y) * (t.y[*got] - y), best);
+        }
     }
 }
 

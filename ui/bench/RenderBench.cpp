@@ -19,10 +19,14 @@ namespace {
 
 const char* modeName(her2::ui::CellDrawMode m) {
     switch (m) {
-    case her2::ui::CellDrawMode::None: return "none";
-    case her2::ui::CellDrawMode::HeatMap: return "heatmap";
-    case her2::ui::CellDrawMode::Dots: return "dots";
-    case her2::ui::CellDrawMode::Outlines: return "outlines";
+        case her2::ui::CellDrawMode::None:
+            return "none";
+        case her2::ui::CellDrawMode::HeatMap:
+            return "heatmap";
+        case her2::ui::CellDrawMode::Dots:
+            return "dots";
+        case her2::ui::CellDrawMode::Outlines:
+            return "outlines";
     }
     return "?";
 }
@@ -96,8 +100,8 @@ int main(int argc, char* argv[]) {
     std::mt19937 rng(7);
     std::uniform_real_distribution<double> ux(0.2, 0.8);
 
-    std::printf("%-6s %-10s %-9s %10s %10s %10s %12s\n", "level", "scale", "mode", "median_ms", "p95_ms", "max_ms",
-                "cells_drawn");
+    std::printf("%-6s %-10s %-9s %10s %10s %10s %12s\n", "level", "scale", "mode", "median_ms", "p95_ms",
+                "max_ms", "cells_drawn");
     std::string json = "{\"cells\":" + std::to_string(cells) + ",\"frames\":" + std::to_string(frames) +
                        ",\"viewport\":[1600,1000],\"build_ms\":" + std::to_string(buildMs) + ",\"levels\":[";
     double worstMedian = 0;
@@ -107,7 +111,8 @@ int main(int argc, char* argv[]) {
         her2::ui::CellDrawMode mode = her2::ui::CellDrawMode::None;
         for (int f = 0; f < frames; ++f) {
             // A different centre each frame, as when panning: nothing is reused.
-            her2::ui::ViewTransform view{QPointF(ux(rng) * maxX, ux(rng) * maxY), scales[level], QSizeF(viewport)};
+            her2::ui::ViewTransform view{QPointF(ux(rng) * maxX, ux(rng) * maxY), scales[level],
+                                         QSizeF(viewport)};
             if (level == 0) view.center = QPointF(maxX / 2.0 + f, maxY / 2.0);
             const auto a = clock::now();
             target.fill(Qt::transparent);
@@ -119,13 +124,16 @@ int main(int argc, char* argv[]) {
         }
         std::sort(times.begin(), times.end());
         const double median = times[times.size() / 2];
-        const double p95 = times[std::min(times.size() - 1, static_cast<std::size_t>(std::ceil(times.size() * 0.95)) - 1)];
+        const double p95 =
+            times[std::min(times.size() - 1, static_cast<std::size_t>(std::ceil(times.size() * 0.95)) - 1)];
         worstMedian = std::max(worstMedian, median);
-        std::printf("%-6zu %-10.5f %-9s %10.2f %10.2f %10.2f %12zu\n", level, scales[level], modeName(mode), median, p95,
-                    times.back(), drawn);
+        std::printf("%-6zu %-10.5f %-9s %10.2f %10.2f %10.2f %12zu\n", level, scales[level], modeName(mode),
+                    median, p95, times.back(), drawn);
         char buf[256];
-        std::snprintf(buf, sizeof buf, "%s{\"scale\":%.6f,\"mode\":\"%s\",\"median_ms\":%.3f,\"p95_ms\":%.3f,\"cells_drawn\":%zu}",
-                      level ? "," : "", scales[level], modeName(mode), median, p95, drawn);
+        std::snprintf(
+            buf, sizeof buf,
+            "%s{\"scale\":%.6f,\"mode\":\"%s\",\"median_ms\":%.3f,\"p95_ms\":%.3f,\"cells_drawn\":%zu}",
+            level ? "," : "", scales[level], modeName(mode), median, p95, drawn);
         json += buf;
     }
     char tail[128];

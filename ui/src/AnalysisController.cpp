@@ -22,9 +22,12 @@ void QtProgressSink::progress(double fraction, std::string_view message) {
 }
 
 AnalysisController::AnalysisController(QObject* parent)
-    : QObject(parent), m_run(&imaging::AnalysisPipeline::run), m_progress(new QtProgressSink(this)),
+    : QObject(parent),
+      m_run(&imaging::AnalysisPipeline::run),
+      m_progress(new QtProgressSink(this)),
       m_watcher(new QFutureWatcher<Outcome>(this)) {
-    connect(m_progress, &QtProgressSink::progressed, this, &AnalysisController::progressChanged, Qt::QueuedConnection);
+    connect(m_progress, &QtProgressSink::progressed, this, &AnalysisController::progressChanged,
+            Qt::QueuedConnection);
     connect(m_watcher, &QFutureWatcher<Outcome>::finished, this, &AnalysisController::onDone);
 }
 
@@ -34,10 +37,13 @@ AnalysisController::~AnalysisController() {
     m_watcher->waitForFinished();
 }
 
-bool AnalysisController::isRunning() const { return m_watcher->isRunning(); }
+bool AnalysisController::isRunning() const {
+    return m_watcher->isRunning();
+}
 
-bool AnalysisController::start(std::shared_ptr<const imaging::SlideSource> slide, const core::AnalysisParams& params,
-                               std::optional<core::MultiPolygon> roi, imaging::AssayRequest assay) {
+bool AnalysisController::start(std::shared_ptr<const imaging::SlideSource> slide,
+                               const core::AnalysisParams& params, std::optional<core::MultiPolygon> roi,
+                               imaging::AssayRequest assay) {
     if (isRunning() || !slide) return false;
     m_cancel = std::make_shared<core::CancelToken>();
     auto cancel = m_cancel;
@@ -48,7 +54,8 @@ bool AnalysisController::start(std::shared_ptr<const imaging::SlideSource> slide
     m_watcher->setFuture(QtConcurrent::run([=]() -> Outcome {
         Outcome out;
         try {
-            auto analysis = std::make_shared<imaging::SlideAnalysis>(run(*slide, params, roi, *progress, *cancel, assay));
+            auto analysis =
+                std::make_shared<imaging::SlideAnalysis>(run(*slide, params, roi, *progress, *cancel, assay));
             if (cancel->cancelled()) {
                 out.kind = AnalysisOutcome::Cancelled;
             } else {
@@ -58,7 +65,8 @@ bool AnalysisController::start(std::shared_ptr<const imaging::SlideSource> slide
         } catch (const core::CancelledError&) {
             out.kind = AnalysisOutcome::Cancelled;
         } catch (const std::logic_error& e) {
-            out.error = tr("The analysis is not available in this build: %1").arg(QString::fromUtf8(e.what()));
+            out.error =
+                tr("The analysis is not available in this build: %1").arg(QString::fromUtf8(e.what()));
         } catch (const std::exception& e) {
             out.error = QString::fromUtf8(e.what());
         } catch (...) {
@@ -89,13 +97,17 @@ bool AnalysisController::waitForFinished(int timeoutMs) {
 void AnalysisController::onDone() {
     const Outcome out = m_watcher->result();
     switch (out.kind) {
-    case AnalysisOutcome::Finished:
-        m_result = out.analysis;
-        emit progressChanged(1.0, tr("done"));
-        emit finished(out.analysis);
-        break;
-    case AnalysisOutcome::Cancelled: emit cancelled(); break;
-    case AnalysisOutcome::Failed: emit failed(out.error); break;
+        case AnalysisOutcome::Finished:
+            m_result = out.analysis;
+            emit progressChanged(1.0, tr("done"));
+            emit finished(out.analysis);
+            break;
+        case AnalysisOutcome::Cancelled:
+            emit cancelled();
+            break;
+        case AnalysisOutcome::Failed:
+            emit failed(out.error);
+            break;
     }
     emit stopped(out.kind);
 }

@@ -69,7 +69,9 @@ imaging::AssayRequest AnalysisPanel::assay() const {
     return static_cast<imaging::AssayRequest>(m_assay->currentData().toInt());
 }
 
-RegionMode AnalysisPanel::regionMode() const { return static_cast<RegionMode>(m_region->currentData().toInt()); }
+RegionMode AnalysisPanel::regionMode() const {
+    return static_cast<RegionMode>(m_region->currentData().toInt());
+}
 
 void AnalysisPanel::setRegionMode(RegionMode mode) {
     const int i = m_region->findData(int(mode));
@@ -118,6 +120,8 @@ void AnalysisPanel::setProgress(double fraction, const QString& message) {
     m_progress->setFormat(QStringLiteral("%1 – %p%").arg(message));
 }
 
-void AnalysisPanel::setStatusText(const QString& text) { m_status->setText(text); }
+void AnalysisPanel::setStatusText(const QString& text) {
+    m_status->setText(text);
+}
 
 }  // namespace her2::ui

@@ -18,9 +18,15 @@ void ErrorReporter::report(QWidget* parent, MessageKind kind, const QString& tit
         return;
     }
     switch (kind) {
-    case MessageKind::Information: QMessageBox::information(parent, title, text); break;
-    case MessageKind::Warning: QMessageBox::warning(parent, title, text); break;
-    case MessageKind::Error: QMessageBox::critical(parent, title, text); break;
+        case MessageKind::Information:
+            QMessageBox::information(parent, title, text);
+            break;
+        case MessageKind::Warning:
+            QMessageBox::warning(parent, title, text);
+            break;
+        case MessageKind::Error:
+            QMessageBox::critical(parent, title, text);
+            break;
     }
 }
 

@@ -53,7 +53,9 @@ namespace {
 
 constexpr int kMaxRecent = 10;
 
-QString native(const QString& path) { return QDir::toNativeSeparators(path); }
+QString native(const QString& path) {
+    return QDir::toNativeSeparators(path);
+}
 
 bool isImageFile(const QString& path) {
     const QString s = QFileInfo(path).suffix().toLower();
@@ -72,7 +74,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_slideList = new models::SlideListModel(this);
     m_cellModel = new models::CellTableModel(this);
     m_qaModel = new models::QaTableModel(this);
-    m_cellLoader = new QFutureWatcher<std::shared_ptr<imaging::SlideAnalysis>>(this);
+    m_cellLoader = new QFutureWatcher<LoadedCells>(this);
     createDocks();
     createActions();
 
@@ -110,14 +112,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         error(tr("Analysis"), message);
     });
     connect(m_controller, &AnalysisController::stopped, this, [this] { m_analysisPanel->setRunning(false); });
-    connect(m_cellLoader, &QFutureWatcher<std::shared_ptr<imaging::SlideAnalysis>>::finished, this, [this] {
-        try {
-            auto analysis = m_cellLoader->result();
-            if (analysis) setAnalysis(std::move(analysis), false);
-        } catch (const std::exception& e) {
-            error(tr("Load cells"), QString::fromUtf8(e.what()));
-        }
+    connect(m_cellLoader, &QFutureWatcher<LoadedCells>::finished, this, [this] {
         QApplication::restoreOverrideCursor();
+        LoadedCells loaded = m_cellLoader->result();
+        if (!loaded.error.isEmpty()) {
+            error(tr("Load cells"), loaded.error);
+        } else if (loaded.analysis) {
+            setAnalysis(std::move(loaded.analysis), false);
+        }
     });
 
     auto* timer = new QTimer(this);
@@ -196,7 +198,8 @@ void MainWindow::createDocks() {
         const QModelIndex index = m_slideProxy->mapToSource(proxyIndex);
         const QString slide = index.data(models::SlideListModel::SlidePathRole).toString();
         if (slide.isEmpty()) {
-            error(tr("Batch"), tr("%1: the slide file was not found").arg(index.data(models::SlideListModel::SlideNameRole).toString()));
+            error(tr("Batch"), tr("%1: the slide file was not found")
+                                   .arg(index.data(models::SlideListModel::SlideNameRole).toString()));
             return;
         }
         if (!openSlide(slide)) return;
@@ -237,7 +240,8 @@ void MainWindow::createDocks() {
     qaLayout->addLayout(nav);
     connect(prev, &QPushButton::clicked, this, &MainWindow::previousDiscordant);
     connect(next, &QPushButton::clicked, this, &MainWindow::nextDiscordant);
-    connect(m_qaView, &QTableView::activated, this, [this](const QModelIndex& i) { showDiscordant(i.row()); });
+    connect(m_qaView, &QTableView::activated, this,
+            [this](const QModelIndex& i) { showDiscordant(i.row()); });
     m_qaDock = new QDockWidget(tr("QA review"), this);
     m_qaDock->setObjectName(QStringLiteral("qaDock"));
     m_qaDock->setWidget(qaWidget);
@@ -257,7 +261,8 @@ void MainWindow::createDocks() {
     addDockWidget(Qt::BottomDockWidgetArea, m_cellsDock);
     m_cellsDock->hide();
     connect(m_cellView, &QTableView::activated, this, [this](const QModelIndex& index) {
-        const auto cell = static_cast<std::size_t>(index.data(models::CellTableModel::CellIndexRole).toULongLong());
+        const auto cell =
+            static_cast<std::size_t>(index.data(models::CellTableModel::CellIndexRole).toULongLong());
         if (!m_analysis || cell >= m_analysis->cells.size()) return;
         m_viewer->overlay().setSelectedCell(cell);
         m_viewer->overlayChanged();
@@ -269,29 +274,37 @@ void MainWindow::createDocks() {
 
 void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open slide…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open slide"), QSettings().value(QStringLiteral("lastDir")).toString(),
-            tr("Slides (*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.png *.jpg *.jpeg);;All files (*)"));
-        if (!path.isEmpty()) openSlide(path);
-    });
+    QAction* open =
+        file->addAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open slide…"), this, [this] {
+            const QString path = QFileDialog::getOpenFileName(
+                this, tr("Open slide"), QSettings().value(QStringLiteral("lastDir")).toString(),
+                tr("Slides (*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.png *.jpg "
+                   "*.jpeg);;All files (*)"));
+            if (!path.isEmpty()) openSlide(path);
+        });
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(tr("Open &recent"));
-    file->addAction(tr("Open &batch folder…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open batch output folder"));
-        if (!dir.isEmpty()) openBatch(dir);
-    })->setShortcut(QKeySequence(tr("Ctrl+B")));
+    file->addAction(tr("Open &batch folder…"), this,
+                    [this] {
+                        const QString dir =
+                            QFileDialog::getExistingDirectory(this, tr("Open batch output folder"));
+                        if (!dir.isEmpty()) openBatch(dir);
+                    })
+        ->setShortcut(QKeySequence(tr("Ctrl+B")));
     file->addAction(tr("Load &QA result…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open QA result"), {}, tr("QA result (qa.json *.json)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open QA result"), {}, tr("QA result (qa.json *.json)"));
         if (!path.isEmpty()) loadQa(path);
     });
     file->addSeparator();
     file->addAction(tr("Load &cells GeoJSON…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Load cells"), {}, tr("GeoJSON (*.geojson *.json)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Load cells"), {}, tr("GeoJSON (*.geojson *.json)"));
         if (!path.isEmpty()) loadCells(path);
     });
     file->addAction(tr("Load R&OI GeoJSON…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Load ROI"), {}, tr("GeoJSON (*.geojson *.json)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Load ROI"), {}, tr("GeoJSON (*.geojson *.json)"));
         if (!path.isEmpty()) loadRoi(path);
     });
     file->addSeparator();
@@ -299,16 +312,21 @@ void MainWindow::createActions() {
     auto exportAction = [this, exportMenu](const QString& label, const QString& filter, const QString& suffix,
                                            bool (MainWindow::*fn)(const QString&)) {
         exportMenu->addAction(label, this, [this, filter, suffix, fn] {
-            QString base = m_slide ? QFileInfo(QString::fromStdString(m_slide->path().string())).completeBaseName() : QString();
+            QString base =
+                m_slide ? QFileInfo(QString::fromStdString(m_slide->path().string())).completeBaseName()
+                        : QString();
             const QString path = QFileDialog::getSaveFileName(this, tr("Export"), base + suffix, filter);
             if (!path.isEmpty()) (this->*fn)(path);
         });
     };
-    exportAction(tr("Report (JSON)…"), tr("JSON (*.json)"), QStringLiteral(".her2.json"), &MainWindow::exportReportJson);
-    exportAction(tr("Cells (CSV)…"), tr("CSV (*.csv)"), QStringLiteral(".cells.csv"), &MainWindow::exportCellsCsv);
+    exportAction(tr("Report (JSON)…"), tr("JSON (*.json)"), QStringLiteral(".her2.json"),
+                 &MainWindow::exportReportJson);
+    exportAction(tr("Cells (CSV)…"), tr("CSV (*.csv)"), QStringLiteral(".cells.csv"),
+                 &MainWindow::exportCellsCsv);
     exportAction(tr("Cells (GeoJSON)…"), tr("GeoJSON (*.geojson)"), QStringLiteral(".cells.geojson"),
                  &MainWindow::exportCellsGeoJson);
-    exportAction(tr("View snapshot (PNG)…"), tr("PNG (*.png)"), QStringLiteral(".view.png"), &MainWindow::exportSnapshot);
+    exportAction(tr("View snapshot (PNG)…"), tr("PNG (*.png)"), QStringLiteral(".view.png"),
+                 &MainWindow::exportSnapshot);
     file->addSeparator();
     file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
@@ -356,7 +374,8 @@ void MainWindow::createActions() {
     m_panTool->setChecked(true);
     tools->addSeparator();
     tools->addAction(tr("Clear ROI"), this, [this] { setRoi({}); });
-    tools->addAction(tr("Run analysis"), this, &MainWindow::runAnalysis)->setShortcut(QKeySequence(tr("Ctrl+R")));
+    tools->addAction(tr("Run analysis"), this, &MainWindow::runAnalysis)
+        ->setShortcut(QKeySequence(tr("Ctrl+R")));
 
     QToolBar* bar = addToolBar(tr("Main"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
@@ -367,7 +386,8 @@ void MainWindow::createActions() {
     auto* mag = new QComboBox(bar);
     for (const int m : {1, 2, 5, 10, 20, 40}) mag->addItem(QStringLiteral("%1×").arg(m), m);
     mag->setToolTip(tr("Go to magnification"));
-    connect(mag, &QComboBox::activated, this, [this, mag](int i) { m_viewer->setMagnification(mag->itemData(i).toInt()); });
+    connect(mag, &QComboBox::activated, this,
+            [this, mag](int i) { m_viewer->setMagnification(mag->itemData(i).toInt()); });
     bar->addWidget(mag);
     bar->addSeparator();
     bar->addAction(m_panTool);
@@ -417,12 +437,14 @@ void MainWindow::editParameters() {
     scroll->setWidget(form);
     scroll->setWidgetResizable(true);
     layout->addWidget(scroll);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel | QDialogButtonBox::Open, &dialog);
+    auto* buttons = new QDialogButtonBox(
+        QDialogButtonBox::Ok | QDialogButtonBox::Cancel | QDialogButtonBox::Open, &dialog);
     buttons->button(QDialogButtonBox::Open)->setText(tr("Load protocol…"));
     connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     connect(buttons->button(QDialogButtonBox::Open), &QPushButton::clicked, &dialog, [this, form] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Load protocol"), {}, tr("Protocol (*.json)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Load protocol"), {}, tr("Protocol (*.json)"));
         if (path.isEmpty()) return;
         try {
             form->setParams(core::AnalysisParams::load(path.toStdString()));
@@ -435,7 +457,9 @@ void MainWindow::editParameters() {
     if (dialog.exec() == QDialog::Accepted) m_analysisPanel->setBaseParams(form->params());
 }
 
-QStringList MainWindow::recentFiles() const { return QSettings().value(QStringLiteral("recentFiles")).toStringList(); }
+QStringList MainWindow::recentFiles() const {
+    return QSettings().value(QStringLiteral("recentFiles")).toStringList();
+}
 
 void MainWindow::addRecent(const QString& path) {
     QSettings settings;
@@ -453,7 +477,8 @@ void MainWindow::updateRecentMenu() {
     m_recentMenu->clear();
     const QStringList list = recentFiles();
     for (const QString& path : list) {
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openPath(path); })->setToolTip(path);
+        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openPath(path); })
+            ->setToolTip(path);
     }
     m_recentMenu->setEnabled(!list.isEmpty());
     if (!list.isEmpty()) {
@@ -469,9 +494,13 @@ void MainWindow::openPath(const QString& path) {
     const QFileInfo fi(path);
     const QString name = fi.fileName().toLower();
     if (fi.isDir()) {
-        if (QFileInfo::exists(QDir(path).filePath(QStringLiteral("summary.csv")))) openBatch(path);
-        else if (QFileInfo::exists(QDir(path).filePath(QStringLiteral("qa.json")))) loadQa(path);
-        else error(tr("Open"), tr("%1: neither a batch folder (summary.csv) nor a QA folder (qa.json)").arg(native(path)));
+        if (QFileInfo::exists(QDir(path).filePath(QStringLiteral("summary.csv"))))
+            openBatch(path);
+        else if (QFileInfo::exists(QDir(path).filePath(QStringLiteral("qa.json"))))
+            loadQa(path);
+        else
+            error(tr("Open"),
+                  tr("%1: neither a batch folder (summary.csv) nor a QA folder (qa.json)").arg(native(path)));
     } else if (name == QLatin1String("summary.csv")) {
         openBatch(path);
     } else if (name == QLatin1String("qa.json")) {
@@ -522,8 +551,9 @@ bool MainWindow::openBatch(const QString& path) {
     // The most useful columns first; the rest stays available by scrolling.
     const QStringList cols = m_slideList->columns();
     for (int c = 0; c < cols.size(); ++c) {
-        static const QStringList keep{QStringLiteral("slide"), QStringLiteral("assay"), QStringLiteral("score"),
-                                      QStringLiteral("status"), QStringLiteral("tumor_cells"), QStringLiteral("ratio"),
+        static const QStringList keep{QStringLiteral("slide"),       QStringLiteral("assay"),
+                                      QStringLiteral("score"),       QStringLiteral("status"),
+                                      QStringLiteral("tumor_cells"), QStringLiteral("ratio"),
                                       QStringLiteral("error")};
         m_slideView->setColumnHidden(c, !keep.contains(cols[c], Qt::CaseInsensitive));
     }
@@ -545,11 +575,19 @@ bool MainWindow::loadCells(const QString& path, bool wait) {
     QString slidePath = m_slide ? QString::fromStdString(m_slide->path().string()) : QString();
     QApplication::setOverrideCursor(Qt::BusyCursor);
     m_cellLoader->setFuture(QtConcurrent::run([path, slidePath]() {
-        auto analysis = std::make_shared<imaging::SlideAnalysis>();
-        analysis->cells = models::loadCellGeoJson(path.toStdString());
-        analysis->slidePath = slidePath.toStdString();
-        analysis->slideName = QFileInfo(slidePath).completeBaseName().toStdString();
-        return analysis;
+        LoadedCells out;
+        try {
+            auto analysis = std::make_shared<imaging::SlideAnalysis>();
+            analysis->cells = models::loadCellGeoJson(path.toStdString());
+            analysis->slidePath = slidePath.toStdString();
+            analysis->slideName = QFileInfo(slidePath).completeBaseName().toStdString();
+            out.analysis = std::move(analysis);
+        } catch (const std::exception& e) {
+            out.error = QString::fromUtf8(e.what());
+        } catch (...) {
+            out.error = QObject::tr("%1: cannot be loaded").arg(path);
+        }
+        return out;
     }));
     if (wait) {
         m_cellLoader->waitForFinished();
@@ -590,11 +628,14 @@ bool MainWindow::loadQa(const QString& path) {
     }
     QString matrix;
     if (!result.confusion.empty()) {
-        matrix = QStringLiteral("<table cellspacing='0' cellpadding='3' border='1' style='border-color:#888'><tr><th>auto \\ manual</th>");
+        matrix = QStringLiteral(
+            "<table cellspacing='0' cellpadding='3' border='1' style='border-color:#888'><tr><th>auto \\ "
+            "manual</th>");
         for (const QString& l : result.labels) matrix += QStringLiteral("<th>%1</th>").arg(l);
         matrix += QStringLiteral("</tr>");
         for (std::size_t r = 0; r < result.confusion.size(); ++r) {
-            matrix += QStringLiteral("<tr><th>%1</th>").arg(r < std::size_t(result.labels.size()) ? result.labels[int(r)] : QString());
+            matrix += QStringLiteral("<tr><th>%1</th>")
+                          .arg(r < std::size_t(result.labels.size()) ? result.labels[int(r)] : QString());
             for (std::size_t c = 0; c < result.confusion[r].size(); ++c)
                 matrix += QStringLiteral("<td align='right'%2>%1</td>")
                               .arg(result.confusion[r][c])
@@ -614,8 +655,10 @@ bool MainWindow::loadQa(const QString& path) {
     m_qaDock->show();
     m_qaDock->raise();
     m_qaRow = -1;
-    if (m_qaModel->rowCount() > 0) showDiscordant(0);
-    else m_qaCase->setText(tr("No discordant slides."));
+    if (m_qaModel->rowCount() > 0)
+        showDiscordant(0);
+    else
+        m_qaCase->setText(tr("No discordant slides."));
     return true;
 }
 
@@ -651,7 +694,8 @@ bool MainWindow::showDiscordant(int row) {
         error(tr("QA review"), tr("%1: %2").arg(native(c->overlayPath), reader.errorString()));
         return true;
     }
-    m_viewer->overlay().setImageOverlay(image, QRectF(0, 0, double(m_slide->width()), double(m_slide->height())));
+    m_viewer->overlay().setImageOverlay(image,
+                                        QRectF(0, 0, double(m_slide->width()), double(m_slide->height())));
     m_viewer->overlayChanged();
     return true;
 }
@@ -675,15 +719,18 @@ bool MainWindow::runAnalysis() {
     if (m_controller->isRunning()) return false;
     std::optional<core::MultiPolygon> region;
     switch (m_analysisPanel->regionMode()) {
-    case RegionMode::DrawnRoi:
-        if (m_roi.empty()) {
-            error(tr("Analysis"), tr("Draw a rectangle or polygon first, or choose another region."));
-            return false;
-        }
-        region = m_roi;
-        break;
-    case RegionMode::VisibleRegion: region = m_viewer->visibleRegion(); break;
-    case RegionMode::WholeSlide: break;
+        case RegionMode::DrawnRoi:
+            if (m_roi.empty()) {
+                error(tr("Analysis"), tr("Draw a rectangle or polygon first, or choose another region."));
+                return false;
+            }
+            region = m_roi;
+            break;
+        case RegionMode::VisibleRegion:
+            region = m_viewer->visibleRegion();
+            break;
+        case RegionMode::WholeSlide:
+            break;
     }
     core::AnalysisParams params;
     try {
@@ -713,7 +760,8 @@ void MainWindow::onAnalysisFinished(std::shared_ptr<const imaging::SlideAnalysis
         if (m_slide && !analysis->slidePath.empty()) return;
     }
     setAnalysis(analysis, true);
-    m_analysisPanel->setStatusText(tr("Done in %1 s: %2 cells.").arg(analysis->seconds, 0, 'f', 1).arg(analysis->cells.size()));
+    m_analysisPanel->setStatusText(
+        tr("Done in %1 s: %2 cells.").arg(analysis->seconds, 0, 'f', 1).arg(analysis->cells.size()));
 }
 
 void MainWindow::setAnalysis(std::shared_ptr<const imaging::SlideAnalysis> analysis, bool fromRun) {
@@ -743,7 +791,8 @@ void MainWindow::showCell(std::size_t cell) {
         const auto column = static_cast<models::CellTableModel::Column>(c);
         QVariant v = models::CellTableModel::value(cells, cell, column);
         QString text = v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'f', 3) : v.toString();
-        if (column == models::CellTableModel::Column::Exclusion && text == QLatin1String("none")) text = tr("no (tumour cell)");
+        if (column == models::CellTableModel::Column::Exclusion && text == QLatin1String("none"))
+            text = tr("no (tumour cell)");
         m_inspector->setItem(c, 0, new QTableWidgetItem(models::CellTableModel::columnTitle(column)));
         m_inspector->setItem(c, 1, new QTableWidgetItem(text));
     }
@@ -829,12 +878,15 @@ void MainWindow::updateStatus() {
     }
     m_magLabel->setText(tr("%1×").arg(m_viewer->magnification(), 0, 'f', 1));
     const TileLoader& loader = m_viewer->tileLoader();
-    m_cacheLabel->setText(tr("cache %1 / %2 MB").arg(loader.cacheBytes() >> 20).arg(loader.cacheLimit() >> 20));
+    m_cacheLabel->setText(
+        tr("cache %1 / %2 MB").arg(loader.cacheBytes() >> 20).arg(loader.cacheLimit() >> 20));
 }
 
 void MainWindow::updateTitle() {
-    setWindowTitle(m_slide ? tr("%1 – HER2Scope").arg(QFileInfo(QString::fromStdString(m_slide->path().string())).fileName())
-                           : tr("HER2Scope"));
+    setWindowTitle(
+        m_slide
+            ? tr("%1 – HER2Scope").arg(QFileInfo(QString::fromStdString(m_slide->path().string())).fileName())
+            : tr("HER2Scope"));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

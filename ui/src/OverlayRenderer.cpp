@@ -28,15 +28,21 @@ OverlayRenderer::OverlayRenderer() = default;
 
 QColor OverlayRenderer::classColour(core::CellScore score) {
     switch (score) {
-    case core::CellScore::Zero: return {60, 110, 235};
-    case core::CellScore::One: return {240, 210, 0};
-    case core::CellScore::Two: return {250, 140, 0};
-    case core::CellScore::Three: return {225, 25, 25};
+        case core::CellScore::Zero:
+            return {60, 110, 235};
+        case core::CellScore::One:
+            return {240, 210, 0};
+        case core::CellScore::Two:
+            return {250, 140, 0};
+        case core::CellScore::Three:
+            return {225, 25, 25};
     }
     return Qt::gray;
 }
 
-QColor OverlayRenderer::excludedColour() { return {150, 150, 150}; }
+QColor OverlayRenderer::excludedColour() {
+    return {150, 150, 150};
+}
 
 bool OverlayRenderer::hasContent() const noexcept {
     return (m_cells && !m_cells->empty()) || !m_nuclei.empty() || !m_spots.empty() || !m_roi.empty() ||
@@ -106,7 +112,8 @@ void OverlayRenderer::buildHeatMap() {
     // About three cells per bucket edge, and never more than 2048 x 2048 buckets.
     m_heatBucket = std::max({3.0 * m_meanCellDiameter, double(maxX) / 2048.0, double(maxY) / 2048.0, 1.0});
     const int w = static_cast<int>(maxX / m_heatBucket) + 1, h = static_cast<int>(maxY / m_heatBucket) + 1;
-    std::vector<std::array<std::uint32_t, 4>> counts(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    std::vector<std::array<std::uint32_t, 4>> counts(static_cast<std::size_t>(w) *
+                                                     static_cast<std::size_t>(h));
     for (std::size_t i = 0; i < n; ++i) {
         if (!t.isTumour(i)) continue;
         const int c = std::clamp(static_cast<int>(t.x[i] / m_heatBucket), 0, w - 1);
@@ -124,7 +131,8 @@ void OverlayRenderer::buildHeatMap() {
                      totals.end());
     const double saturation = std::max<double>(1, totals[totals.size() * 95 / 100]);
     const std::array<QColor, 4> colours{classColour(core::CellScore::Zero), classColour(core::CellScore::One),
-                                        classColour(core::CellScore::Two), classColour(core::CellScore::Three)};
+                                        classColour(core::CellScore::Two),
+                                        classColour(core::CellScore::Three)};
     m_heatMap = QImage(w, h, QImage::Format_ARGB32_Premultiplied);
     m_heatMap.fill(Qt::transparent);
     for (int r = 0; r < h; ++r) {
@@ -139,7 +147,8 @@ void OverlayRenderer::buildHeatMap() {
                 green += colours[s].greenF() * k[s];
                 blue += colours[s].blueF() * k[s];
             }
-            const QColor mix = QColor::fromRgbF(float(red / total), float(green / total), float(blue / total));
+            const QColor mix =
+                QColor::fromRgbF(float(red / total), float(green / total), float(blue / total));
             line[c] = premultiplied(mix, 0.35 + 0.6 * std::min(1.0, total / saturation));
         }
     }
@@ -175,9 +184,10 @@ OverlayFrameStats OverlayRenderer::render(QImage& target, const ViewTransform& v
         }
         if (m_cells && !m_cells->empty()) {
             const double cellPx = m_meanCellDiameter * view.scale;
-            const std::size_t estimate = m_index.estimateCount(visible.left(), visible.top(), visible.right(),
-                                                               visible.bottom());
-            if (m_settings.cells && estimate <= m_settings.maxOutlineCells && cellPx >= m_settings.minOutlinePixels) {
+            const std::size_t estimate =
+                m_index.estimateCount(visible.left(), visible.top(), visible.right(), visible.bottom());
+            if (m_settings.cells && estimate <= m_settings.maxOutlineCells &&
+                cellPx >= m_settings.minOutlinePixels) {
                 stats.mode = CellDrawMode::Outlines;
                 stats.cellsDrawn = drawOutlines(p, view, visible);
             } else if (m_settings.cells && estimate <= m_settings.maxDotCells && cellPx >= 1.0) {
@@ -221,19 +231,21 @@ void OverlayRenderer::drawHeatMap(QPainter& p, const ViewTransform& view) const 
                               static_cast<int>(std::floor(shown.top() / m_heatBucket))),
                        QPoint(static_cast<int>(std::ceil(shown.right() / m_heatBucket)) - 1,
                               static_cast<int>(std::ceil(shown.bottom() / m_heatBucket)) - 1));
-    const QRectF sourceSlide(source.x() * m_heatBucket, source.y() * m_heatBucket, source.width() * m_heatBucket,
-                             source.height() * m_heatBucket);
+    const QRectF sourceSlide(source.x() * m_heatBucket, source.y() * m_heatBucket,
+                             source.width() * m_heatBucket, source.height() * m_heatBucket);
     p.setOpacity(m_settings.opacity);
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);
     p.drawImage(view.toScreen(sourceSlide), m_heatMap, source);
     p.setOpacity(1);
 }
 
-std::size_t OverlayRenderer::drawDots(QImage& target, const ViewTransform& view, const QRectF& visible) const {
+std::size_t OverlayRenderer::drawDots(QImage& target, const ViewTransform& view,
+                                      const QRectF& visible) const {
     // Written straight into the pixels: a million QPainter calls would cost far more.
     const core::CellTable& t = *m_cells;
     std::array<QRgb, 5> colours{};
-    for (int s = 0; s < 4; ++s) colours[s] = premultiplied(classColour(static_cast<core::CellScore>(s)), m_settings.opacity);
+    for (int s = 0; s < 4; ++s)
+        colours[s] = premultiplied(classColour(static_cast<core::CellScore>(s)), m_settings.opacity);
     colours[kExcludedBucket] = premultiplied(excludedColour(), m_settings.opacity * 0.7);
     const int radius = std::clamp(static_cast<int>(m_meanCellDiameter * view.scale / 5), 1, 3);
     const int w = target.width(), h = target.height();
@@ -242,23 +254,26 @@ std::size_t OverlayRenderer::drawDots(QImage& target, const ViewTransform& view,
     uchar* bits = target.bits();
     const qsizetype stride = target.bytesPerLine();
     std::size_t drawn = 0;
-    m_index.forEachCandidate(visible.left(), visible.top(), visible.right(), visible.bottom(), [&](std::uint32_t i) {
-        const bool tumour = t.exclusion[i] == core::CellExclusion::None;
-        if (!tumour && !m_settings.excludedCells) return;
-        const int cx = static_cast<int>(t.x[i] * sx + ox), cy = static_cast<int>(t.y[i] * sx + oy);
-        if (cx < -radius || cy < -radius || cx >= w + radius || cy >= h + radius) return;
-        const QRgb colour = tumour ? colours[static_cast<std::size_t>(t.score[i])] : colours[kExcludedBucket];
-        const int x0 = std::max(0, cx - radius), x1 = std::min(w - 1, cx + radius);
-        for (int y = std::max(0, cy - radius); y <= std::min(h - 1, cy + radius); ++y) {
-            auto* line = reinterpret_cast<QRgb*>(bits + y * stride);
-            for (int x = x0; x <= x1; ++x) line[x] = colour;
-        }
-        ++drawn;
-    });
+    m_index.forEachCandidate(
+        visible.left(), visible.top(), visible.right(), visible.bottom(), [&](std::uint32_t i) {
+            const bool tumour = t.exclusion[i] == core::CellExclusion::None;
+            if (!tumour && !m_settings.excludedCells) return;
+            const int cx = static_cast<int>(t.x[i] * sx + ox), cy = static_cast<int>(t.y[i] * sx + oy);
+            if (cx < -radius || cy < -radius || cx >= w + radius || cy >= h + radius) return;
+            const QRgb colour =
+                tumour ? colours[static_cast<std::size_t>(t.score[i])] : colours[kExcludedBucket];
+            const int x0 = std::max(0, cx - radius), x1 = std::min(w - 1, cx + radius);
+            for (int y = std::max(0, cy - radius); y <= std::min(h - 1, cy + radius); ++y) {
+                auto* line = reinterpret_cast<QRgb*>(bits + y * stride);
+                for (int x = x0; x <= x1; ++x) line[x] = colour;
+            }
+            ++drawn;
+        });
     return drawn;
 }
 
-std::size_t OverlayRenderer::drawOutlines(QPainter& p, const ViewTransform& view, const QRectF& visible) const {
+std::size_t OverlayRenderer::drawOutlines(QPainter& p, const ViewTransform& view,
+                                          const QRectF& visible) const {
     const core::CellTable& t = *m_cells;
     std::array<std::vector<std::uint32_t>, 5> buckets;
     const double margin = m_meanCellDiameter;
@@ -272,36 +287,46 @@ std::size_t OverlayRenderer::drawOutlines(QPainter& p, const ViewTransform& view
     std::size_t total = 0;
     for (const auto& b : buckets) total += b.size();
     const double cellPx = m_meanCellDiameter * view.scale;
-    // Antialiasing and full outlines only when few cells are drawn large.
-    p.setRenderHint(QPainter::Antialiasing, total < 3000 && !qEnvironmentVariableIsSet("HER2_NOAA"));
+    // Antialiased or wide strokes cost tens of times more than one-pixel aliased lines,
+    // so they are kept for the few-cells-large case; all edges of a class go to the
+    // rasteriser in one drawLines call.
+    const bool fine = total < 400;
+    p.setRenderHint(QPainter::Antialiasing, fine);
+    p.setBrush(Qt::NoBrush);
     const std::size_t maxPoints = cellPx < 16 ? 8 : (cellPx < 40 ? 16 : 64);
-    const double penWidth = cellPx > 40 ? 2.0 : 1.0;
     const double sx = view.scale, ox = view.viewport.width() / 2.0 - view.center.x() * sx;
     const double oy = view.viewport.height() / 2.0 - view.center.y() * sx;
-    QPolygonF poly;
+    std::vector<QLineF> lines;
     for (std::size_t b = 0; b < buckets.size(); ++b) {
         if (buckets[b].empty()) continue;
-        QColor colour = b == kExcludedBucket ? excludedColour() : classColour(static_cast<core::CellScore>(b));
+        QColor colour =
+            b == kExcludedBucket ? excludedColour() : classColour(static_cast<core::CellScore>(b));
         colour.setAlphaF(static_cast<float>(m_settings.opacity));
-        p.setPen(QPen(colour, penWidth));
-        QColor fill = colour;
-        fill.setAlphaF(static_cast<float>(m_settings.opacity * 0.18));
-        p.setBrush(cellPx > 12 && b != kExcludedBucket && !qEnvironmentVariableIsSet("HER2_NOFILL") ? QBrush(fill) : QBrush(Qt::NoBrush));
+        QPen pen(colour, fine && cellPx > 40 ? 2.0 : 0.0);  // 0: cosmetic one-pixel pen
+        p.setPen(pen);
+        lines.clear();
         for (const std::uint32_t i : buckets[b]) {
             const bool hasOutline = t.outlineStart.size() > i + 1;
-            const std::uint32_t start = hasOutline ? t.outlineStart[i] : 0, end = hasOutline ? t.outlineStart[i + 1] : 0;
+            const std::uint32_t start = hasOutline ? t.outlineStart[i] : 0,
+                                end = hasOutline ? t.outlineStart[i + 1] : 0;
             const std::uint32_t count = end - start;
             if (count < 3) {
                 const double r = cellPx / 2;
                 p.drawEllipse(QPointF(t.x[i] * sx + ox, t.y[i] * sx + oy), r, r);
                 continue;
             }
-            const std::uint32_t step = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(count / maxPoints));
-            poly.resize(0);
-            for (std::uint32_t k = start; k < end; k += step)
-                poly << QPointF(t.outlineXY[2 * k] * sx + ox, t.outlineXY[2 * k + 1] * sx + oy);
-            p.drawPolygon(poly);
+            const std::uint32_t step =
+                std::max<std::uint32_t>(1, static_cast<std::uint32_t>(count / maxPoints));
+            QPointF first(t.outlineXY[2 * start] * sx + ox, t.outlineXY[2 * start + 1] * sx + oy),
+                prev = first;
+            for (std::uint32_t k = start + step; k < end; k += step) {
+                const QPointF q(t.outlineXY[2 * k] * sx + ox, t.outlineXY[2 * k + 1] * sx + oy);
+                lines.emplace_back(prev, q);
+                prev = q;
+            }
+            lines.emplace_back(prev, first);
         }
+        if (!lines.empty()) p.drawLines(lines.data(), static_cast<int>(lines.size()));
     }
     return total;
 }
@@ -323,7 +348,8 @@ void OverlayRenderer::drawFish(QPainter& p, const ViewTransform& view, const QRe
                                             if (n.outline.size() >= 3) {
                                                 p.drawPolygon(ringToScreen(n.outline, view));
                                             } else {
-                                                const double r = std::max(2.0, std::sqrt(n.areaUm2) * view.scale * 2);
+                                                const double r =
+                                                    std::max(2.0, std::sqrt(n.areaUm2) * view.scale * 2);
                                                 p.drawEllipse(view.toScreen({n.x, n.y}), r, r);
                                             }
                                         });
@@ -357,7 +383,7 @@ void OverlayRenderer::drawRoi(QPainter& p, const ViewTransform& view) const {
         }
     }
     p.setRenderHint(QPainter::Antialiasing, true);
-    p.setBrush(QColor(255, 230, 0, 25));
+    p.setBrush(QColor(255, 230, 0, 10));
     p.setPen(QPen(QColor(0, 0, 0, 160), 4));
     p.drawPath(path);
     p.setPen(QPen(QColor(255, 220, 0), 2));

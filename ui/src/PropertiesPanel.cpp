@@ -38,12 +38,18 @@ void PropertiesPanel::setSlide(const imaging::SlideSource* slide) {
     try {
         add(nullptr, tr("Format"), QString::fromStdString(slide->vendor()));
         add(nullptr, tr("Dimensions"),
-            tr("%1 × %2 px").arg(locale.toString(qlonglong(slide->width())), locale.toString(qlonglong(slide->height()))));
+            tr("%1 × %2 px")
+                .arg(locale.toString(qlonglong(slide->width())),
+                     locale.toString(qlonglong(slide->height()))));
         const core::PixelCalibration cal = slide->calibration();
         add(nullptr, tr("Pixel size"),
-            cal.calibrated() ? tr("%1 × %2 µm (%3)").arg(cal.mppX(), 0, 'f', 4).arg(cal.mppY(), 0, 'f', 4).arg(QString::fromStdString(cal.source()))
+            cal.calibrated() ? tr("%1 × %2 µm (%3)")
+                                   .arg(cal.mppX(), 0, 'f', 4)
+                                   .arg(cal.mppY(), 0, 'f', 4)
+                                   .arg(QString::fromStdString(cal.source()))
                              : tr("uncalibrated (assumed %1 µm)").arg(cal.mpp()));
-        add(nullptr, tr("Objective"), cal.objectivePower ? tr("%1×").arg(*cal.objectivePower) : tr("unknown"));
+        add(nullptr, tr("Objective"),
+            cal.objectivePower ? tr("%1×").arg(*cal.objectivePower) : tr("unknown"));
         add(nullptr, tr("Image kind"),
             slide->kind() == imaging::ImageKind::Fluorescence ? tr("fluorescence") : tr("bright field"));
         const auto names = slide->channelNames();

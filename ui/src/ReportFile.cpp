@@ -29,7 +29,8 @@ ReportFileContents parseReportJson(const QByteArray& bytes, const QString& file)
     try {
         doc = json::parse(bytes.begin(), bytes.end());
     } catch (const json::parse_error& e) {
-        throw core::ParseError(name, 0, 0, std::string("not valid JSON (byte ") + std::to_string(e.byte) + ")");
+        throw core::ParseError(name, 0, 0,
+                               std::string("not valid JSON (byte ") + std::to_string(e.byte) + ")");
     }
     if (!doc.is_object()) throw core::ParseError(name, 0, 0, "a report must be a JSON object");
     ReportFileContents out;
@@ -46,8 +47,9 @@ ReportFileContents parseReportJson(const QByteArray& bytes, const QString& file)
                          core::Her2Status::NotScorable})
         if (core::toString(s) == status) r.status = s;
     const std::string low = text(doc, "her2_low_category");
-    for (const auto c : {core::Her2LowCategory::ZeroNull, core::Her2LowCategory::ZeroUltralow, core::Her2LowCategory::One,
-                         core::Her2LowCategory::Two, core::Her2LowCategory::Three})
+    for (const auto c :
+         {core::Her2LowCategory::ZeroNull, core::Her2LowCategory::ZeroUltralow, core::Her2LowCategory::One,
+          core::Her2LowCategory::Two, core::Her2LowCategory::Three})
         if (core::toString(c) == low) r.her2Low = c;
     r.reason = text(doc, "reason");
     r.comparator = text(doc, "comparator");
@@ -58,7 +60,8 @@ ReportFileContents parseReportJson(const QByteArray& bytes, const QString& file)
         const char* keys[] = {"0", "1+", "2+", "3+"};
         for (std::size_t i = 0; i < 4; ++i) {
             r.ihc.percent[i] = number(*p, keys[i]);
-            r.ihc.counts[i] = static_cast<std::size_t>(std::llround(r.ihc.percent[i] * r.ihc.tumourCells / 100.0));
+            r.ihc.counts[i] =
+                static_cast<std::size_t>(std::llround(r.ihc.percent[i] * r.ihc.tumourCells / 100.0));
         }
     }
     if (const auto h = doc.find("membrane_od_histogram"); h != doc.end() && h->is_object()) {

@@ -15,7 +15,9 @@
 namespace her2::ui {
 namespace {
 
-QString qs(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+QString qs(std::string_view s) {
+    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
+}
 
 QString capitalised(QString s) {
     if (!s.isEmpty()) s[0] = s[0].toUpper();
@@ -24,10 +26,14 @@ QString capitalised(QString s) {
 
 QColor statusColour(core::Her2Status s) {
     switch (s) {
-    case core::Her2Status::Negative: return {40, 110, 210};
-    case core::Her2Status::Equivocal: return {220, 130, 0};
-    case core::Her2Status::Positive: return {200, 30, 30};
-    case core::Her2Status::NotScorable: return {110, 110, 110};
+        case core::Her2Status::Negative:
+            return {40, 110, 210};
+        case core::Her2Status::Equivocal:
+            return {220, 130, 0};
+        case core::Her2Status::Positive:
+            return {200, 30, 30};
+        case core::Her2Status::NotScorable:
+            return {110, 110, 110};
     }
     return Qt::gray;
 }
@@ -50,7 +56,9 @@ Histogram membraneOdHistogram(const core::CellTable& cells, int bins, double max
     return h;
 }
 
-HistogramWidget::HistogramWidget(QWidget* parent) : QWidget(parent) { setMinimumHeight(110); }
+HistogramWidget::HistogramWidget(QWidget* parent) : QWidget(parent) {
+    setMinimumHeight(110);
+}
 
 void HistogramWidget::setHistogram(Histogram histogram) {
     m_histogram = std::move(histogram);
@@ -75,7 +83,8 @@ void HistogramWidget::paintEvent(QPaintEvent*) {
         return;
     }
     const double lo = m_histogram.edges.front(), hi = m_histogram.edges.back();
-    const double maxCount = std::max(1.0, *std::max_element(m_histogram.counts.begin(), m_histogram.counts.end()));
+    const double maxCount =
+        std::max(1.0, *std::max_element(m_histogram.counts.begin(), m_histogram.counts.end()));
     auto xOf = [&](double v) { return area.left() + (v - lo) / (hi - lo) * area.width(); };
     // Bars coloured by the intensity band they fall in, using the threshold lines.
     for (std::size_t i = 0; i < m_histogram.counts.size(); ++i) {
@@ -106,7 +115,8 @@ void HistogramWidget::paintEvent(QPaintEvent*) {
                QString::number(hi, 'f', 1));
     p.drawText(QRectF(0, area.top(), area.left() - 4, 14), Qt::AlignRight | Qt::AlignTop,
                QString::number(static_cast<qlonglong>(maxCount)));
-    p.drawText(QRectF(0, area.bottom() - 14, area.left() - 4, 14), Qt::AlignRight | Qt::AlignBottom, QStringLiteral("0"));
+    p.drawText(QRectF(0, area.bottom() - 14, area.left() - 4, 14), Qt::AlignRight | Qt::AlignBottom,
+               QStringLiteral("0"));
 }
 
 ScorePanel::ScorePanel(QWidget* parent) : QWidget(parent) {
@@ -155,9 +165,10 @@ ScorePanel::ScorePanel(QWidget* parent) : QWidget(parent) {
         bar->setRange(0, 1000);
         bar->setTextVisible(true);
         const QColor c = OverlayRenderer::classColour(static_cast<core::CellScore>(i));
-        bar->setStyleSheet(QStringLiteral("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
-                                          "text-align: center; height: 16px; } QProgressBar::chunk { background: %1; }")
-                               .arg(c.name()));
+        bar->setStyleSheet(
+            QStringLiteral("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
+                           "text-align: center; height: 16px; } QProgressBar::chunk { background: %1; }")
+                .arg(c.name()));
         form->addRow(QString::fromLatin1(names[i]), bar);
         m_bars.push_back(bar);
     }
@@ -188,7 +199,8 @@ ScorePanel::ScorePanel(QWidget* parent) : QWidget(parent) {
 
 void ScorePanel::clear() {
     m_score->setText(QStringLiteral("—"));
-    m_score->setStyleSheet(QStringLiteral("QLabel#scoreLabel { background: palette(mid); color: white; border-radius: 8px; }"));
+    m_score->setStyleSheet(
+        QStringLiteral("QLabel#scoreLabel { background: palette(mid); color: white; border-radius: 8px; }"));
     m_status->setText(tr("No result"));
     m_low->clear();
     m_rule->setText(tr("Draw a region or choose the visible region or the whole slide, then press Run."));
@@ -224,11 +236,14 @@ void ScorePanel::showReport(const core::ScoreReport& r, const Histogram& histogr
     } else {
         scoreText = r.score ? qs(core::toString(*r.score)) : QStringLiteral("—");
     }
-    const QColor colour = fish || !r.score ? statusColour(r.status)
-                                           : OverlayRenderer::classColour(static_cast<core::CellScore>(*r.score));
+    const QColor colour = fish || !r.score
+                              ? statusColour(r.status)
+                              : OverlayRenderer::classColour(static_cast<core::CellScore>(*r.score));
     m_score->setText(scoreText);
-    m_score->setStyleSheet(QStringLiteral("QLabel#scoreLabel { background: %1; color: %2; border-radius: 8px; }")
-                               .arg(colour.name(), colour.lightnessF() > 0.6 ? QStringLiteral("black") : QStringLiteral("white")));
+    m_score->setStyleSheet(
+        QStringLiteral("QLabel#scoreLabel { background: %1; color: %2; border-radius: 8px; }")
+            .arg(colour.name(),
+                 colour.lightnessF() > 0.6 ? QStringLiteral("black") : QStringLiteral("white")));
     m_status->setText(capitalised(qs(core::toString(r.status))));
     m_status->setStyleSheet(QStringLiteral("color: %1;").arg(statusColour(r.status).name()));
     if (r.her2Low) m_low->setText(tr("HER2-low category: %1").arg(qs(core::toString(*r.her2Low))));
@@ -253,16 +268,23 @@ void ScorePanel::showReport(const core::ScoreReport& r, const Histogram& histogr
     }
     for (std::size_t i = 0; i < 4; ++i) {
         m_bars[i]->setValue(static_cast<int>(std::lround(r.ihc.percent[i] * 10)));
-        m_bars[i]->setFormat(QStringLiteral("%1 %  (%2)").arg(r.ihc.percent[i], 0, 'f', 1).arg(r.ihc.counts[i]));
+        m_bars[i]->setFormat(
+            QStringLiteral("%1 %  (%2)").arg(r.ihc.percent[i], 0, 'f', 1).arg(r.ihc.counts[i]));
     }
     m_counts->setText(tr("%1 tumour cells, %2 excluded").arg(r.ihc.tumourCells).arg(r.ihc.excludedCells));
     m_histogram->setHistogram(histogram);
     m_histBox->setVisible(!histogram.empty());
 }
 
-QString ScorePanel::scoreText() const { return m_score->text(); }
-QString ScorePanel::statusText() const { return m_status->text(); }
-QString ScorePanel::reasonText() const { return m_reason->text(); }
+QString ScorePanel::scoreText() const {
+    return m_score->text();
+}
+QString ScorePanel::statusText() const {
+    return m_status->text();
+}
+QString ScorePanel::reasonText() const {
+    return m_reason->text();
+}
 
 std::vector<double> ScorePanel::classPercents() const {
     std::vector<double> out;

@@ -59,7 +59,8 @@ SlideViewer::SlideViewer(QWidget* parent) : QWidget(parent), m_loader(new TileLo
     m_zoomAnimation->setEndValue(1.0);
     connect(m_zoomAnimation, &QVariantAnimation::valueChanged, this, [this](const QVariant& v) {
         const double t = v.toDouble();
-        const double s = std::exp(std::log(m_zoomStart) + t * (std::log(m_zoomTarget) - std::log(m_zoomStart)));
+        const double s =
+            std::exp(std::log(m_zoomStart) + t * (std::log(m_zoomTarget) - std::log(m_zoomStart)));
         m_scale = s;
         const QPointF vc(width() / 2.0, height() / 2.0);
         m_center = m_zoomAnchorSlide - (m_zoomAnchorScreen - vc) / m_scale;
@@ -86,7 +87,7 @@ void SlideViewer::setSlide(std::shared_ptr<const imaging::SlideSource> slide) {
     m_thumbnail = {};
     m_polygon.clear();
     m_miniMap->setThumbnail({});
-    m_miniMap->setVisible(static_cast<bool>(m_slide));
+    m_miniMap->setVisible(m_slide && m_hudVisible);
     if (m_slide) {
         const QString path = QString::fromStdString(m_slide->path().string());
         if (QFileInfo::exists(path)) m_watcher->addPath(path);
@@ -126,12 +127,20 @@ void SlideViewer::onSlideFileChanged(const QString& path) {
     update();
 }
 
+void SlideViewer::setHudVisible(bool on) {
+    m_hudVisible = on;
+    m_miniMap->setVisible(m_slide && on);
+    update();
+}
+
 void SlideViewer::overlayChanged() {
     m_overlayDirty = true;
     update();
 }
 
-ViewTransform SlideViewer::viewTransform() const { return {m_center, m_scale, QSizeF(size())}; }
+ViewTransform SlideViewer::viewTransform() const {
+    return {m_center, m_scale, QSizeF(size())};
+}
 
 double SlideViewer::nativeMagnification() const {
     if (!m_slide) return 40;
@@ -140,7 +149,9 @@ double SlideViewer::nativeMagnification() const {
     return 10.0 / cal.mpp();
 }
 
-double SlideViewer::magnification() const { return nativeMagnification() * m_scale; }
+double SlideViewer::magnification() const {
+    return nativeMagnification() * m_scale;
+}
 
 void SlideViewer::setMagnification(double mag) {
     zoomAt(mag / magnification(), QPointF(width() / 2.0, height() / 2.0), false);
@@ -151,9 +162,13 @@ double SlideViewer::fitScale() const {
     return 0.96 * std::min(width() / double(m_slide->width()), height() / double(m_slide->height()));
 }
 
-double SlideViewer::minScale() const { return std::min(fitScale() * 0.5, 0.5); }
+double SlideViewer::minScale() const {
+    return std::min(fitScale() * 0.5, 0.5);
+}
 
-double SlideViewer::maxScale() const { return std::max(4.0, 80.0 / nativeMagnification()); }
+double SlideViewer::maxScale() const {
+    return std::max(4.0, 80.0 / nativeMagnification());
+}
 
 void SlideViewer::clampView() {
     if (!m_slide) return;
@@ -182,8 +197,12 @@ void SlideViewer::fitToWindow() {
     update();
 }
 
-void SlideViewer::zoomIn() { zoomAt(2.0, QPointF(width() / 2.0, height() / 2.0), m_animate); }
-void SlideViewer::zoomOut() { zoomAt(0.5, QPointF(width() / 2.0, height() / 2.0), m_animate); }
+void SlideViewer::zoomIn() {
+    zoomAt(2.0, QPointF(width() / 2.0, height() / 2.0), m_animate);
+}
+void SlideViewer::zoomOut() {
+    zoomAt(0.5, QPointF(width() / 2.0, height() / 2.0), m_animate);
+}
 
 void SlideViewer::zoomAt(double factor, QPointF anchor, bool animated) {
     if (!m_slide || factor <= 0) return;
@@ -303,8 +322,9 @@ void SlideViewer::paintTiles(QPainter& p, const ViewTransform& view, bool reques
             if (!pm) continue;
             const QRectF parentRect = toQRect(pyr.tileRect(parent));
             const double pds = TilePyramid::downsample(parent.level);
-            const QRectF source((tileRect.left() - parentRect.left()) / pds, (tileRect.top() - parentRect.top()) / pds,
-                                tileRect.width() / pds, tileRect.height() / pds);
+            const QRectF source((tileRect.left() - parentRect.left()) / pds,
+                                (tileRect.top() - parentRect.top()) / pds, tileRect.width() / pds,
+                                tileRect.height() / pds);
             p.drawPixmap(QRectF(target), *pm, source);
             break;
         }
@@ -323,8 +343,8 @@ void SlideViewer::paintHud(QPainter& p, const ViewTransform& view) const {
     const double umPerPx = m_slide->calibration().mpp() / view.scale;
     const double length = niceLength(110 * umPerPx);
     const double px = length / umPerPx;
-    const QString label = length >= 1000 ? QStringLiteral("%1 mm").arg(length / 1000.0)
-                                         : QStringLiteral("%1 µm").arg(length);
+    const QString label =
+        length >= 1000 ? QStringLiteral("%1 mm").arg(length / 1000.0) : QStringLiteral("%1 µm").arg(length);
     const QString mag = tr("%1×").arg(magnification(), 0, 'f', magnification() < 10 ? 1 : 0);
     QFont font = p.font();
     font.setPointSizeF(9);
@@ -336,7 +356,8 @@ void SlideViewer::paintHud(QPainter& p, const ViewTransform& view) const {
     p.setBrush(QColor(20, 20, 20, 170));
     p.drawRoundedRect(box, 5, 5);
     p.setPen(Qt::white);
-    p.drawText(QRectF(box.left() + 10, box.top() + 3, box.width() - 20, 16), Qt::AlignLeft | Qt::AlignVCenter, label);
+    p.drawText(QRectF(box.left() + 10, box.top() + 3, box.width() - 20, 16), Qt::AlignLeft | Qt::AlignVCenter,
+               label);
     const double y = box.bottom() - 10;
     p.setPen(QPen(Qt::white, 3, Qt::SolidLine, Qt::FlatCap));
     p.drawLine(QPointF(box.left() + 10, y), QPointF(box.left() + 10 + px, y));
@@ -354,7 +375,8 @@ void SlideViewer::paintHud(QPainter& p, const ViewTransform& view) const {
     p.drawText(magBox, Qt::AlignCenter, magText);
     if (m_slideGone) {
         const QString gone = tr("Slide file no longer available");
-        const QRectF warn(width() / 2.0 - fm.horizontalAdvance(gone) / 2.0 - 12, 12, fm.horizontalAdvance(gone) + 24, 28);
+        const QRectF warn(width() / 2.0 - fm.horizontalAdvance(gone) / 2.0 - 12, 12,
+                          fm.horizontalAdvance(gone) + 24, 28);
         p.setPen(Qt::NoPen);
         p.setBrush(QColor(180, 30, 30, 210));
         p.drawRoundedRect(warn, 5, 5);
@@ -407,7 +429,8 @@ void SlideViewer::paintView(QPainter& p, const ViewTransform& view, bool withOve
         const bool same = m_overlayLayer.size() == size && m_overlayView.center == view.center &&
                           m_overlayView.scale == view.scale && m_overlayView.viewport == view.viewport;
         if (m_overlayDirty || !same) {
-            if (m_overlayLayer.size() != size) m_overlayLayer = QImage(size, QImage::Format_ARGB32_Premultiplied);
+            if (m_overlayLayer.size() != size)
+                m_overlayLayer = QImage(size, QImage::Format_ARGB32_Premultiplied);
             m_overlayLayer.fill(Qt::transparent);
             m_lastStats = m_overlay.render(m_overlayLayer, view);
             m_overlayView = view;
@@ -423,7 +446,7 @@ void SlideViewer::paintEvent(QPaintEvent*) {
     QElapsedTimer timer;
     timer.start();
     QPainter p(this);
-    paintView(p, viewTransform(), true, true, true);
+    paintView(p, viewTransform(), true, m_hudVisible, true);
     m_lastFrameMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
 }
 
@@ -462,7 +485,8 @@ void SlideViewer::mousePressEvent(QMouseEvent* event) {
     m_dragButton = event->button();
     if (!m_slide) return;
     const QPointF slidePos = viewTransform().toSlide(event->position());
-    if (event->button() == Qt::MiddleButton || (event->button() == Qt::LeftButton && m_tool == ViewerTool::Pan)) {
+    if (event->button() == Qt::MiddleButton ||
+        (event->button() == Qt::LeftButton && m_tool == ViewerTool::Pan)) {
         m_dragging = true;
         setCursor(Qt::ClosedHandCursor);
     } else if (event->button() == Qt::LeftButton && m_tool == ViewerTool::Rectangle) {
@@ -501,7 +525,8 @@ void SlideViewer::mouseReleaseEvent(QMouseEvent* event) {
     if (!m_slide) return;
     const bool wasDragging = m_dragging;
     m_dragging = false;
-    if (m_tool == ViewerTool::Pan || m_dragButton == Qt::MiddleButton) setCursor(m_tool == ViewerTool::Pan ? Qt::OpenHandCursor : Qt::CrossCursor);
+    if (m_tool == ViewerTool::Pan || m_dragButton == Qt::MiddleButton)
+        setCursor(m_tool == ViewerTool::Pan ? Qt::OpenHandCursor : Qt::CrossCursor);
     if (event->button() == Qt::LeftButton && m_tool == ViewerTool::Pan && !m_moved) {
         const QPointF slidePos = viewTransform().toSlide(event->position());
         if (const auto cell = m_overlay.cellAt(slidePos.x(), slidePos.y(), 8.0 / m_scale)) {
@@ -521,7 +546,8 @@ void SlideViewer::mouseReleaseEvent(QMouseEvent* event) {
         update();
         if (r.width() * m_scale >= 3 && r.height() * m_scale >= 3) {
             core::Polygon poly;
-            poly.outer = {{r.left(), r.top()}, {r.right(), r.top()}, {r.right(), r.bottom()}, {r.left(), r.bottom()}};
+            poly.outer = {
+                {r.left(), r.top()}, {r.right(), r.top()}, {r.right(), r.bottom()}, {r.left(), r.bottom()}};
             emit roiDrawn(core::MultiPolygon{{poly}});
         }
     }
@@ -558,22 +584,41 @@ void SlideViewer::finishPolygon() {
 void SlideViewer::keyPressEvent(QKeyEvent* event) {
     const double step = 80;
     switch (event->key()) {
-    case Qt::Key_Escape: cancelDrawing(); break;
-    case Qt::Key_Return:
-    case Qt::Key_Enter: finishPolygon(); break;
-    case Qt::Key_Backspace:
-        if (!m_polygon.empty()) m_polygon.pop_back();
-        update();
-        break;
-    case Qt::Key_Plus:
-    case Qt::Key_Equal: zoomIn(); break;
-    case Qt::Key_Minus: zoomOut(); break;
-    case Qt::Key_0: fitToWindow(); break;
-    case Qt::Key_Left: panBy({step, 0}); break;
-    case Qt::Key_Right: panBy({-step, 0}); break;
-    case Qt::Key_Up: panBy({0, step}); break;
-    case Qt::Key_Down: panBy({0, -step}); break;
-    default: QWidget::keyPressEvent(event);
+        case Qt::Key_Escape:
+            cancelDrawing();
+            break;
+        case Qt::Key_Return:
+        case Qt::Key_Enter:
+            finishPolygon();
+            break;
+        case Qt::Key_Backspace:
+            if (!m_polygon.empty()) m_polygon.pop_back();
+            update();
+            break;
+        case Qt::Key_Plus:
+        case Qt::Key_Equal:
+            zoomIn();
+            break;
+        case Qt::Key_Minus:
+            zoomOut();
+            break;
+        case Qt::Key_0:
+            fitToWindow();
+            break;
+        case Qt::Key_Left:
+            panBy({step, 0});
+            break;
+        case Qt::Key_Right:
+            panBy({-step, 0});
+            break;
+        case Qt::Key_Up:
+            panBy({0, step});
+            break;
+        case Qt::Key_Down:
+            panBy({0, -step});
+            break;
+        default:
+            QWidget::keyPressEvent(event);
     }
 }
 
@@ -591,7 +636,9 @@ MiniMap::MiniMap(SlideViewer* viewer) : QWidget(viewer), m_viewer(viewer) {
 }
 
 void MiniMap::setThumbnail(const QImage& image) {
-    m_pixmap = image.isNull() ? QPixmap() : QPixmap::fromImage(image.scaled(QSize(400, 400), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    m_pixmap = image.isNull() ? QPixmap()
+                              : QPixmap::fromImage(image.scaled(QSize(400, 400), Qt::KeepAspectRatio,
+                                                                Qt::SmoothTransformation));
     if (!image.isNull()) {
         const QSize s = image.size().scaled(QSize(196, 146), Qt::KeepAspectRatio);
         setFixedSize(s.width() + 4, s.height() + 4);
@@ -600,7 +647,9 @@ void MiniMap::setThumbnail(const QImage& image) {
     update();
 }
 
-QRectF MiniMap::imageRect() const { return QRectF(2, 2, width() - 4, height() - 4); }
+QRectF MiniMap::imageRect() const {
+    return QRectF(2, 2, width() - 4, height() - 4);
+}
 
 void MiniMap::paintEvent(QPaintEvent*) {
     QPainter p(this);
@@ -612,12 +661,13 @@ void MiniMap::paintEvent(QPaintEvent*) {
     if (!slide) return;
     const QRectF visible = m_viewer->viewTransform().visibleSlideRect();
     const double sx = ir.width() / double(slide->width()), sy = ir.height() / double(slide->height());
-    QRectF r(ir.left() + visible.left() * sx, ir.top() + visible.top() * sy, visible.width() * sx, visible.height() * sy);
+    QRectF r(ir.left() + visible.left() * sx, ir.top() + visible.top() * sy, visible.width() * sx,
+             visible.height() * sy);
     r = r.intersected(ir.adjusted(-1, -1, 1, 1));
     if (r.width() < 3) r.setWidth(3);
     if (r.height() < 3) r.setHeight(3);
     p.setPen(QPen(QColor(255, 60, 60), 2));
-    p.setBrush(QColor(255, 60, 60, 40));
+    p.setBrush(QColor(255, 60, 60, 20));
     p.drawRect(r);
     p.setPen(QPen(QColor(90, 90, 90), 1));
     p.setBrush(Qt::NoBrush);
@@ -632,7 +682,9 @@ void MiniMap::navigate(QPointF pos) {
                                (pos.y() - ir.top()) / ir.height() * double(slide->height())));
 }
 
-void MiniMap::mousePressEvent(QMouseEvent* event) { navigate(event->position()); }
+void MiniMap::mousePressEvent(QMouseEvent* event) {
+    navigate(event->position());
+}
 void MiniMap::mouseMoveEvent(QMouseEvent* event) {
     if (event->buttons() & Qt::LeftButton) navigate(event->position());
 }

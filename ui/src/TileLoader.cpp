@@ -15,7 +15,8 @@ namespace her2::ui {
 TilePyramid::TilePyramid(std::int64_t width, std::int64_t height) : m_width(width), m_height(height) {
     // Enough levels that the whole slide fits in one tile at the coarsest.
     m_levels = 1;
-    while (std::max(width, height) / (std::int64_t{1} << (m_levels - 1)) > kTileSize && m_levels < 30) ++m_levels;
+    while (std::max(width, height) / (std::int64_t{1} << (m_levels - 1)) > kTileSize && m_levels < 30)
+        ++m_levels;
 }
 
 int TilePyramid::levelForScale(double scale) const noexcept {
@@ -83,14 +84,16 @@ QImage readTileImage(const imaging::SlideSource& source, const TilePyramid& pyra
     // The file has no level near this downsample: read it in chunks of ~2048 source px
     // and reduce each, so memory stays bounded however coarse the tile is.
     const std::int64_t step = static_cast<std::int64_t>(ds);
-    const std::int64_t chunk = std::max<std::int64_t>(step, static_cast<std::int64_t>(2048 * srcDs) / step * step);
+    const std::int64_t chunk =
+        std::max<std::int64_t>(step, static_cast<std::int64_t>(2048 * srcDs) / step * step);
     cv::Mat out(outH, outW, CV_8UC3, cv::Scalar::all(255));
     for (std::int64_t y = rect.y; y < rect.bottom(); y += chunk) {
         for (std::int64_t x = rect.x; x < rect.right(); x += chunk) {
             const core::RectI part = core::RectI{x, y, chunk, chunk}.intersected(rect);
             cv::Mat m = source.readRegion(part, srcLevel);
             if (m.channels() == 1) cv::cvtColor(m, m, cv::COLOR_GRAY2RGB);
-            const int ox = static_cast<int>((part.x - rect.x) / step), oy = static_cast<int>((part.y - rect.y) / step);
+            const int ox = static_cast<int>((part.x - rect.x) / step),
+                      oy = static_cast<int>((part.y - rect.y) / step);
             const int pw = std::min<int>(outW - ox, static_cast<int>((part.width + step - 1) / step));
             const int ph = std::min<int>(outH - oy, static_cast<int>((part.height + step - 1) / step));
             if (pw <= 0 || ph <= 0 || m.empty()) continue;
@@ -129,7 +132,9 @@ TileLoader::~TileLoader() {
     m_pool.waitForDone();
 }
 
-void TileLoader::setWorkerCount(int n) { m_pool.setMaxThreadCount(std::max(1, n)); }
+void TileLoader::setWorkerCount(int n) {
+    m_pool.setMaxThreadCount(std::max(1, n));
+}
 
 void TileLoader::setSource(std::shared_ptr<const imaging::SlideSource> source) {
     m_source = std::move(source);
@@ -144,7 +149,9 @@ void TileLoader::setSource(std::shared_ptr<const imaging::SlideSource> source) {
     m_shared->pyramid = m_pyramid;
 }
 
-const QPixmap* TileLoader::tile(const TileKey& key) const { return m_cache.object(key); }
+const QPixmap* TileLoader::tile(const TileKey& key) const {
+    return m_cache.object(key);
+}
 
 void TileLoader::request(const std::vector<TileKey>& keys) {
     if (!m_source || m_failed) return;
@@ -190,7 +197,10 @@ void TileLoader::startWorkers() {
                 }
                 // Queued: the pixmap is made and cached on the GUI thread.
                 QMetaObject::invokeMethod(
-                    this, [this, generation, key, image = std::move(image), error] { deliver(generation, key, image, error); },
+                    this,
+                    [this, generation, key, image = std::move(image), error] {
+                        deliver(generation, key, image, error);
+                    },
                     Qt::QueuedConnection);
             }
         });
@@ -241,6 +251,8 @@ void TileLoader::setCacheLimit(std::int64_t bytes) {
     m_cache.setMaxCost(static_cast<qsizetype>(m_cacheLimit >> 10));
 }
 
-std::int64_t TileLoader::cacheBytes() const noexcept { return std::int64_t{m_cache.totalCost()} << 10; }
+std::int64_t TileLoader::cacheBytes() const noexcept {
+    return std::int64_t{m_cache.totalCost()} << 10;
+}
 
 }  // namespace her2::ui

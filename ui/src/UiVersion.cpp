@@ -1,4 +1,6 @@
 // Keeps the library non-empty while widgets are added.
 namespace her2::ui {
-const char* uiVersion() { return "1"; }
+const char* uiVersion() {
+    return "1";
+}
 }  // namespace her2::ui

@@ -19,7 +19,9 @@ using Json = nlohmann::json;
 
 constexpr const char* kFormat = "her2scope-protocol";
 
-AnalysisParams& mut(const AnalysisParams& p) { return const_cast<AnalysisParams&>(p); }
+AnalysisParams& mut(const AnalysisParams& p) {
+    return const_cast<AnalysisParams&>(p);
+}
 
 std::string valueText(const ParamValue& v) {
     return std::visit(
@@ -42,8 +44,8 @@ void checkValue(const ParamSpec& spec, const ParamValue& v) {
     auto outOfRange = [&](double x) {
         if (!std::isfinite(x) || x < spec.minValue || x > spec.maxValue) {
             std::ostringstream os;
-            os << "parameter " << spec.key << " = " << valueText(v) << " is outside [" << spec.minValue << ", "
-               << spec.maxValue << "]" << (spec.unit.empty() ? "" : " " + spec.unit);
+            os << "parameter " << spec.key << " = " << valueText(v) << " is outside [" << spec.minValue
+               << ", " << spec.maxValue << "]" << (spec.unit.empty() ? "" : " " + spec.unit);
             throw ParameterError(os.str());
         }
     };
@@ -202,8 +204,12 @@ AnalysisParams AnalysisParams::load(const std::string& path) {
 }
 
 std::string AnalysisParams::hash() const {
+    // The thread count changes how fast, never what: results are merged in tile order. Leave
+    // it out so a resumed batch on another machine recognises its own results.
+    AnalysisParams canonical = *this;
+    canonical.tiling.threads = TilingParams{}.threads;
     std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : toJson()) {
+    for (unsigned char c : canonical.toJson()) {
         h ^= c;
         h *= 1099511628211ULL;
     }

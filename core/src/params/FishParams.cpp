@@ -5,13 +5,17 @@ namespace her2::core {
 const std::vector<ParamField<FishParams>>& FishParams::fields() {
     using P = FishParams;
     static const std::vector<ParamField<P>> f{
-        {{"fish.channel_map", "RGB channel map", "", "Which colour of an RGB composite holds each probe.", 0, 0},
+        {{"fish.channel_map", "RGB channel map", "", "Which colour of an RGB composite holds each probe.", 0,
+          0},
          &P::channelMap},
-        {{"fish.nucleus_min_area_um2", "Minimum nucleus area", "µm²", "Smaller DAPI objects are debris.", 1, 500},
+        {{"fish.nucleus_min_area_um2", "Minimum nucleus area", "µm²", "Smaller DAPI objects are debris.", 1,
+          500},
          &P::nucleusMinAreaUm2},
-        {{"fish.nucleus_max_area_um2", "Maximum nucleus area", "µm²", "Larger DAPI objects are clumps.", 10, 3000},
+        {{"fish.nucleus_max_area_um2", "Maximum nucleus area", "µm²", "Larger DAPI objects are clumps.", 10,
+          3000},
          &P::nucleusMaxAreaUm2},
-        {{"fish.spot_sigma_um", "Spot size (sigma)", "µm", "Gaussian sigma of a diffraction-limited signal.", 0.05, 2},
+        {{"fish.spot_sigma_um", "Spot size (sigma)", "µm", "Gaussian sigma of a diffraction-limited signal.",
+          0.05, 2},
          &P::spotSigmaUm},
         {{"fish.spot_threshold_mad", "Spot threshold", "MAD",
           "Detection threshold in robust noise units (median absolute deviation).", 1, 50},
@@ -19,15 +23,18 @@ const std::vector<ParamField<FishParams>>& FishParams::fields() {
         {{"fish.merge_distance_spots", "Merge distance", "spot diameters",
           "Two signals closer than this count as one (kit convention: one signal diameter).", 0, 5},
          &P::mergeDistanceSpots},
-        {{"fish.nuclei_to_count", "Nuclei to count", "", "First N evaluable nuclei; 0 counts all.", 0, 100000},
+        {{"fish.nuclei_to_count", "Nuclei to count", "", "First N evaluable nuclei; 0 counts all.", 0,
+          100000},
          &P::nucleiToCount},
         {{"fish.nucleus_mpp", "Nucleus analysis pixel size", "µm/px",
-          "DAPI is segmented at this pixel size; 0.5 µm resolves a 10 µm nucleus at a fraction of the full-resolution "
+          "DAPI is segmented at this pixel size; 0.5 µm resolves a 10 µm nucleus at a fraction of the "
+          "full-resolution "
           "cost.",
           0.05, 2},
          &P::nucleusMpp},
         {{"fish.nucleus_threshold_mad", "Nucleus threshold floor", "MAD",
-          "The DAPI threshold is at least this many robust noise units above the background, so an empty field "
+          "The DAPI threshold is at least this many robust noise units above the background, so an empty "
+          "field "
           "yields no nuclei.",
           1, 100},
          &P::nucleusThresholdMad},
@@ -35,16 +42,19 @@ const std::vector<ParamField<FishParams>>& FishParams::fields() {
           "Touching nuclei are split where their distance map dips by at least this much.", 0.1, 5},
          &P::nucleusSplitUm},
         {{"fish.nucleus_min_solidity", "Minimum nucleus solidity", "",
-          "Objects less convex than this (area / convex hull area) are clumps that could not be separated.", 0, 1},
+          "Objects less convex than this (area / convex hull area) are clumps that could not be separated.",
+          0, 1},
          &P::nucleusMinSolidity},
         {{"fish.overlap_intensity", "Overlap DAPI ratio", "",
-          "Overlapping nuclei add their DAPI: pixels above this multiple of the nucleus median are overlap.", 1, 5},
+          "Overlapping nuclei add their DAPI: pixels above this multiple of the nucleus median are overlap.",
+          1, 5},
          &P::overlapIntensity},
         {{"fish.overlap_fraction", "Overlap area fraction", "",
           "A nucleus with at least this fraction of overlap pixels is excluded as overlapping.", 0, 1},
          &P::overlapFraction},
         {{"fish.background_radius_um", "Probe background radius", "µm",
-          "Radius of the opening that estimates the probe background; larger than a signal cluster.", 0.5, 20},
+          "Radius of the opening that estimates the probe background; larger than a signal cluster.", 0.5,
+          20},
          &P::backgroundRadiusUm},
         {{"fish.cluster_min_copies", "Cluster threshold", "single signals",
           "A signal whose integrated intensity is at least this many median single-signal intensities is a "

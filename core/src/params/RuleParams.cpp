@@ -93,9 +93,9 @@ const std::vector<ParamField<RuleParams>>& RuleParams::fields() {
           "Gastric/NSCLC biopsy: a score needs a cluster of at least this many cohesive cells (5).", 1, 1000},
          &P::clusterMinCells},
         {{"rules.cohesion_distance_um", "Cohesion distance", "µm",
-          "Biopsy: cells whose centroids are at most this far apart touch; about 1.5 tumour-cell diameters, "
-          "so "
-          "neighbours count but cells with a cell-sized gap between them do not.",
+          "Biopsy: cells whose centroids are at most this far apart touch. Carcinoma cells are 10-18 µm "
+          "across, so touching neighbours of the largest still count, while cells with a cell-sized gap "
+          "between them (centroids 25 µm or more apart) do not.",
           1, 200},
          &P::cohesionDistanceUm},
 

@@ -126,7 +126,9 @@ std::vector<std::size_t> shuffled(std::size_t n, std::uint64_t seed) {
     return order;
 }
 
+/// cells.csv writes an empty `excluded` for a tumour cell (docs/formats.md).
 std::optional<CellExclusion> parseExclusion(std::string_view s) {
+    if (s.empty()) return CellExclusion::None;
     for (const CellExclusion e : {CellExclusion::None, CellExclusion::Stroma, CellExclusion::Lymphocyte,
                                   CellExclusion::OutsideRoi, CellExclusion::Artefact})
         if (toString(e) == s) return e;

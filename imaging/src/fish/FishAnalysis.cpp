@@ -19,7 +19,8 @@ namespace fish {
 namespace {
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -64,7 +65,9 @@ void checkField(const cv::Mat& dapi, const cv::Mat& her2, const cv::Mat& cep17) 
 
 }  // namespace
 
-double fullScale(const cv::Mat& m) noexcept { return m.depth() == CV_16U ? 65535.0 : 255.0; }
+double fullScale(const cv::Mat& m) noexcept {
+    return m.depth() == CV_16U ? 65535.0 : 255.0;
+}
 
 std::string brightFieldReason(const cv::Mat& rgb) {
     if (rgb.empty() || rgb.type() != CV_8UC3) return {};
@@ -165,9 +168,10 @@ FishResult analyzeFieldUnselected(const cv::Mat& dapi, const cv::Mat& her2, cons
     // Fluorescence DAPI is dark between nuclei; a bright-field plane is bright nearly everywhere.
     const double p05 = percentile(dapi, 0.05, step), p50 = percentile(dapi, 0.5, step);
     if (p05 > 0.12 * full && p50 > 0.4 * full) {
-        result.notScorableReason = "not a fluorescence image: the nuclear channel is bright nearly everywhere "
-                                   "(darkest 5 % of pixels at " +
-                                   percentText(p05 / full) + " of full scale)";
+        result.notScorableReason =
+            "not a fluorescence image: the nuclear channel is bright nearly everywhere "
+            "(darkest 5 % of pixels at " +
+            percentText(p05 / full) + " of full scale)";
         return result;
     }
     const double mpp = calibration.mpp();
@@ -261,7 +265,8 @@ cv::Mat project(const std::vector<cv::Mat>& channels, const std::vector<int>& in
     cv::Mat out = channels.at(static_cast<std::size_t>(indices.front()));
     for (std::size_t i = 1; i < indices.size(); ++i) {
         const cv::Mat& c = channels.at(static_cast<std::size_t>(indices[i]));
-        if (c.type() != out.type()) throw core::InputError("FISH", "z-planes of one probe differ in bit depth");
+        if (c.type() != out.type())
+            throw core::InputError("FISH", "z-planes of one probe differ in bit depth");
         cv::max(out, c, out);
     }
     return out;
@@ -316,20 +321,23 @@ FishResult analyzeFish(const SlideSource& source, const core::FishParams& params
             // large image is sampled at full resolution in its centre, not in the thumbnail.
             cv::Mat sample = thumb;
             if (std::max(source.width(), source.height()) > 4 * std::max(thumb.cols, thumb.rows)) {
-                const std::int64_t side = std::min<std::int64_t>(2048, std::min(source.width(), source.height()));
+                const std::int64_t side =
+                    std::min<std::int64_t>(2048, std::min(source.width(), source.height()));
                 sample = source.readRegion(
                     {(source.width() - side) / 2, (source.height() - side) / 2, side, side}, 0);
             }
             std::vector<cv::Mat> planes;
             cv::split(sample, planes);
             const char* colours[3] = {"red", "green", "blue"};
-            for (auto [probe, name] : {std::pair{&plan.dapi, "DAPI"}, {&plan.her2, "HER2"}, {&plan.cep17, "CEP17"}}) {
+            for (auto [probe, name] :
+                 {std::pair{&plan.dapi, "DAPI"}, {&plan.her2, "HER2"}, {&plan.cep17, "CEP17"}}) {
                 if (probe->empty()) continue;
                 double peak = 0;
                 cv::minMaxLoc(planes[static_cast<std::size_t>(probe->front())], nullptr, &peak);
                 if (peak <= 0.06 * 255) {
                     result.notScorableReason = std::string("missing channel ") + name + " (the " +
-                                               colours[probe->front()] + " plane of the RGB composite is empty)";
+                                               colours[probe->front()] +
+                                               " plane of the RGB composite is empty)";
                     return result;
                 }
             }
@@ -337,7 +345,8 @@ FishResult analyzeFish(const SlideSource& source, const core::FishParams& params
     }
     for (auto [probe, name] : {std::pair{&plan.dapi, "DAPI"}, {&plan.her2, "HER2"}, {&plan.cep17, "CEP17"}})
         if (probe->empty()) {
-            result.notScorableReason = std::string("missing channel ") + name + " (the image holds " + held + ")";
+            result.notScorableReason =
+                std::string("missing channel ") + name + " (the image holds " + held + ")";
             return result;
         }
 
@@ -361,9 +370,9 @@ FishResult analyzeFish(const SlideSource& source, const core::FishParams& params
     for (std::int64_t ty = 0; ty < tilesY; ++ty)
         for (std::int64_t tx = 0; tx < tilesX; ++tx) {
             if (cancel.cancelled()) throw core::CancelledError();
-            const core::RectI coreRect = core::RectI{region.x + tx * coreSize, region.y + ty * coreSize, coreSize,
-                                                     coreSize}
-                                             .intersected(region);
+            const core::RectI coreRect =
+                core::RectI{region.x + tx * coreSize, region.y + ty * coreSize, coreSize, coreSize}
+                    .intersected(region);
             const core::RectI readRect =
                 single ? coreRect
                        : core::RectI{coreRect.x - halo, coreRect.y - halo, coreRect.width + 2 * halo,
@@ -373,7 +382,8 @@ FishResult analyzeFish(const SlideSource& source, const core::FishParams& params
             FishResult field = fish::analyzeFieldUnselected(
                 project(channels, plan.dapi), project(channels, plan.her2), project(channels, plan.cep17),
                 calibration, params, {static_cast<double>(readRect.x), static_cast<double>(readRect.y)});
-            if (!field.notScorableReason.empty() && field.notScorableReason.rfind("not a fluorescence", 0) == 0) {
+            if (!field.notScorableReason.empty() &&
+                field.notScorableReason.rfind("not a fluorescence", 0) == 0) {
                 result.notScorableReason = field.notScorableReason;
                 return result;
             }
@@ -398,8 +408,8 @@ FishResult analyzeFish(const SlideSource& source, const core::FishParams& params
             }
             if (field.singleSpotIntensity > 0 && result.singleSpotIntensity == 0)
                 result.singleSpotIntensity = field.singleSpotIntensity;
-            progress.progress(static_cast<double>(ty * tilesX + tx + 1) / static_cast<double>(tilesX * tilesY),
-                              "fish");
+            progress.progress(
+                static_cast<double>(ty * tilesX + tx + 1) / static_cast<double>(tilesX * tilesY), "fish");
         }
     if (result.nuclei.empty()) {
         result.notScorableReason = "no nuclei found";

@@ -26,7 +26,8 @@ std::pair<double, double> medianSigma(std::vector<float>& v) {
 
 int findRoot(std::vector<int>& parent, int i) {
     while (parent[static_cast<std::size_t>(i)] != i) {
-        parent[static_cast<std::size_t>(i)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
+        parent[static_cast<std::size_t>(i)] =
+            parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
         i = parent[static_cast<std::size_t>(i)];
     }
     return i;
@@ -107,8 +108,8 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     // cytoplasm lies within that reach of every nucleus, even in a crowded field.
     const int g = std::max(1, static_cast<int>(std::lround(4.0 / lowMpp)));
     cv::Mat coarse, bg;
-    cv::resize(smooth, coarse, cv::Size(std::max(1, lowSize.width / g), std::max(1, lowSize.height / g)), 0, 0,
-               cv::INTER_AREA);
+    cv::resize(smooth, coarse, cv::Size(std::max(1, lowSize.width / g), std::max(1, lowSize.height / g)), 0,
+               0, cv::INTER_AREA);
     const int r = std::max(1, static_cast<int>(std::ceil(12.0 / (lowMpp * g))));
     cv::erode(coarse, coarse, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1)),
               cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
@@ -128,7 +129,8 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     cv::Mat corr8;
     corr.convertTo(corr8, CV_8U, 255.0 / hi);
     cv::Mat otsuMask;
-    const double otsu = cv::threshold(corr8, otsuMask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU) * hi / 255.0;
+    const double otsu =
+        cv::threshold(corr8, otsuMask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU) * hi / 255.0;
     std::vector<float> below;
     below.reserve(values.size());
     for (float v : values)
@@ -186,7 +188,8 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
             if (markers[i].blob != markers[j].blob) continue;
             const float di = dt.at<float>(markers[i].p), dj = dt.at<float>(markers[j].p);
             if (saddleOnSegment(dt, markers[i].p, markers[j].p) >= std::min(di, dj) - h)
-                parent[static_cast<std::size_t>(findRoot(parent, static_cast<int>(i)))] = findRoot(parent, static_cast<int>(j));
+                parent[static_cast<std::size_t>(findRoot(parent, static_cast<int>(i)))] =
+                    findRoot(parent, static_cast<int>(j));
         }
 
     // Marker-controlled flooding on the distance map with a bucket queue (quarter-pixel levels).
@@ -200,7 +203,8 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     auto levelOf = [&](int idx) { return static_cast<int>(dt.ptr<float>()[idx] * 4); };
     for (std::size_t i = 0; i < markers.size(); ++i) {
         const int root = findRoot(parent, static_cast<int>(i));
-        if (!rootLabel[static_cast<std::size_t>(root)]) rootLabel[static_cast<std::size_t>(root)] = ++nextLabel;
+        if (!rootLabel[static_cast<std::size_t>(root)])
+            rootLabel[static_cast<std::size_t>(root)] = ++nextLabel;
         const int idx = markers[i].p.y * lowSize.width + markers[i].p.x;
         labels.ptr<int>()[idx] = rootLabel[static_cast<std::size_t>(root)];
         buckets[static_cast<std::size_t>(levelOf(idx))].push_back(idx);
@@ -247,6 +251,78 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
             }
         }
 
+    // Refine splits by shape: within a blob split into several nuclei, each pixel goes to
+    // the nucleus in whose moment ellipse it lies deepest (smallest Mahalanobis radius). The
+    // distance-map flooding puts the cut between nuclei of unequal size into the smaller one;
+    // the ellipse rule puts it where the outlines meet.
+    {
+        std::vector<int> blobOfLabel(static_cast<std::size_t>(nextLabel) + 1, 0);
+        const int* bl = blobLab.ptr<int>();
+        int maxBlob = 0;
+        for (int i = 0; i < LW * LH; ++i) maxBlob = std::max(maxBlob, bl[i]);
+        std::vector<int> firstLabel(static_cast<std::size_t>(maxBlob) + 1, 0);
+        std::vector<char> multi(static_cast<std::size_t>(maxBlob) + 1, 0);
+        for (int i = 0; i < LW * LH; ++i) {
+            if (!lab[i]) continue;
+            int& f0 = firstLabel[static_cast<std::size_t>(bl[i])];
+            if (!f0)
+                f0 = lab[i];
+            else if (f0 != lab[i])
+                multi[static_cast<std::size_t>(bl[i])] = 1;
+        }
+        for (int iter = 0; iter < 2; ++iter) {
+            struct Mom {
+                double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+                double mx = 0, my = 0, ixx = 0, ixy = 0, iyy = 0;
+            };
+            std::vector<Mom> mom(static_cast<std::size_t>(nextLabel) + 1);
+            bool any = false;
+            for (int y = 0; y < LH; ++y)
+                for (int x = 0; x < LW; ++x) {
+                    const int i = y * LW + x;
+                    if (!lab[i] || !multi[static_cast<std::size_t>(bl[i])]) continue;
+                    Mom& mm = mom[static_cast<std::size_t>(lab[i])];
+                    mm.n += 1, mm.sx += x, mm.sy += y, mm.sxx += double(x) * x, mm.sxy += double(x) * y,
+                        mm.syy += double(y) * y;
+                    blobOfLabel[static_cast<std::size_t>(lab[i])] = bl[i];
+                    any = true;
+                }
+            if (!any) break;
+            for (Mom& mm : mom) {
+                if (mm.n < 3) continue;
+                mm.mx = mm.sx / mm.n, mm.my = mm.sy / mm.n;
+                const double cxx = mm.sxx / mm.n - mm.mx * mm.mx + 0.1,
+                             cyy = mm.syy / mm.n - mm.my * mm.my + 0.1;
+                const double cxy = mm.sxy / mm.n - mm.mx * mm.my;
+                const double det = cxx * cyy - cxy * cxy;
+                if (det <= 0) {
+                    mm.n = 0;
+                    continue;
+                }
+                mm.ixx = cyy / det, mm.iyy = cxx / det, mm.ixy = -cxy / det;
+            }
+            std::vector<std::vector<int>> blobLabels(static_cast<std::size_t>(maxBlob) + 1);
+            for (int l = 1; l <= nextLabel; ++l)
+                if (mom[static_cast<std::size_t>(l)].n >= 3 && blobOfLabel[static_cast<std::size_t>(l)] > 0)
+                    blobLabels[static_cast<std::size_t>(blobOfLabel[static_cast<std::size_t>(l)])].push_back(
+                        l);
+            std::vector<int> next(lab, lab + LW * LH);
+            for (int y = 0; y < LH; ++y)
+                for (int x = 0; x < LW; ++x) {
+                    const int i = y * LW + x;
+                    if (!lab[i] || !multi[static_cast<std::size_t>(bl[i])]) continue;
+                    double best = 1e300;
+                    for (int l : blobLabels[static_cast<std::size_t>(bl[i])]) {
+                        const Mom& mm = mom[static_cast<std::size_t>(l)];
+                        const double dx = x - mm.mx, dy = y - mm.my;
+                        const double d = dx * dx * mm.ixx + 2 * dx * dy * mm.ixy + dy * dy * mm.iyy;
+                        if (d < best) best = d, next[static_cast<std::size_t>(i)] = l;
+                    }
+                }
+            std::copy(next.begin(), next.end(), lab);
+        }
+    }
+
     // Measures per label.
     struct Acc {
         std::int64_t n = 0;
@@ -264,7 +340,8 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
             Acc& a = acc[static_cast<std::size_t>(l)];
             ++a.n;
             a.sx += x, a.sy += y;
-            a.x0 = std::min(a.x0, x), a.y0 = std::min(a.y0, y), a.x1 = std::max(a.x1, x), a.y1 = std::max(a.y1, y);
+            a.x0 = std::min(a.x0, x), a.y0 = std::min(a.y0, y), a.x1 = std::max(a.x1, x),
+            a.y1 = std::max(a.y1, y);
             a.border = a.border || x == 0 || y == 0 || x == LW - 1 || y == LH - 1;
             a.dapi.push_back(c[x]);
         }
@@ -289,10 +366,11 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
         cv::findContours(local, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE, box.tl());
         double solidity = 1;
         if (!contours.empty()) {
-            const auto& c = *std::max_element(contours.begin(), contours.end(), [](const auto& p, const auto& q) {
-                return p.size() < q.size();
-            });
-            for (const cv::Point& p : c) o.outline.push_back({(p.x + 0.5) * seg.fx - 0.5, (p.y + 0.5) * seg.fy - 0.5});
+            const auto& c =
+                *std::max_element(contours.begin(), contours.end(),
+                                  [](const auto& p, const auto& q) { return p.size() < q.size(); });
+            for (const cv::Point& p : c)
+                o.outline.push_back({(p.x + 0.5) * seg.fx - 0.5, (p.y + 0.5) * seg.fy - 0.5});
             std::vector<cv::Point> hull;
             cv::convexHull(c, hull);
             // Areas of pixel-centre polygons; half a perimeter restores the pixel area.
@@ -304,9 +382,8 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
         const auto mid = d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2);
         std::nth_element(d.begin(), mid, d.end());
         const float median = *mid;
-        const auto bright = std::count_if(d.begin(), d.end(), [&](float v) {
-            return v > params.overlapIntensity * median;
-        });
+        const auto bright =
+            std::count_if(d.begin(), d.end(), [&](float v) { return v > params.overlapIntensity * median; });
         const double brightFraction = static_cast<double>(bright) / static_cast<double>(d.size());
 
         if (a.border)

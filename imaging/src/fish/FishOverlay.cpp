@@ -31,7 +31,8 @@ const char* shortReason(core::NucleusExclusion e) {
 
 }  // namespace
 
-cv::Mat renderFishOverlay(const cv::Mat& rgbBase, const FishResult& result, double scale, core::PointD origin) {
+cv::Mat renderFishOverlay(const cv::Mat& rgbBase, const FishResult& result, double scale,
+                          core::PointD origin) {
     if (rgbBase.type() != CV_8UC3) throw core::InputError("FISH overlay", "base image must be 8-bit RGB");
     if (!(scale > 0)) throw core::InputError("FISH overlay", "scale must be positive");
     cv::Mat out = rgbBase.clone();
@@ -55,16 +56,18 @@ cv::Mat renderFishOverlay(const cv::Mat& rgbBase, const FishResult& result, doub
         } else {
             // Dashed: every other segment, so an excluded nucleus never looks counted.
             for (std::size_t i = 0; i < poly.size(); i += 2)
-                cv::line(out, poly[i], poly[(i + 1) % poly.size()], cv::Scalar(150, 150, 150), 1, cv::LINE_AA, shift);
+                cv::line(out, poly[i], poly[(i + 1) % poly.size()], cv::Scalar(150, 150, 150), 1, cv::LINE_AA,
+                         shift);
             const cv::Point c = pt(n.x, n.y);
-            cv::putText(out, shortReason(n.exclusion), cv::Point(c.x >> shift, c.y >> shift), cv::FONT_HERSHEY_PLAIN,
-                        std::max(0.6, 0.8 * scale), cv::Scalar(170, 170, 170), 1, cv::LINE_AA);
+            cv::putText(out, shortReason(n.exclusion), cv::Point(c.x >> shift, c.y >> shift),
+                        cv::FONT_HERSHEY_PLAIN, std::max(0.6, 0.8 * scale), cv::Scalar(170, 170, 170), 1,
+                        cv::LINE_AA);
         }
     }
     const int spotRadius = static_cast<int>(std::lround(std::max(3.0, 6.0 * scale) * one));
     for (const core::FishSpot& s : result.spots) {
-        const cv::Scalar colour = s.channel == core::FishChannel::Her2 ? cv::Scalar(255, 60, 60)
-                                                                         : cv::Scalar(60, 255, 60);
+        const cv::Scalar colour =
+            s.channel == core::FishChannel::Her2 ? cv::Scalar(255, 60, 60) : cv::Scalar(60, 255, 60);
         const cv::Point c = pt(s.x, s.y);
         if (s.cluster) {
             const int r = static_cast<int>(spotRadius * std::sqrt(std::max(1.0f, s.copies)) * 0.6);

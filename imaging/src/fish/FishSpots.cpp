@@ -19,7 +19,9 @@ double median(std::vector<double> v) {
     return *mid;
 }
 
-int oddKernel(double sigma) { return 2 * static_cast<int>(std::ceil(3 * sigma)) + 1; }
+int oddKernel(double sigma) {
+    return 2 * static_cast<int>(std::ceil(3 * sigma)) + 1;
+}
 
 struct Peak {
     double x = 0, y = 0;
@@ -102,10 +104,11 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     const double lowMpp = mpp * W / lowSize.width;
     const int r = std::max(1, static_cast<int>(std::ceil(params.backgroundRadiusUm / lowMpp)));
     cv::morphologyEx(low, bgLow, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)), cv::Point(-1, -1),
-                     1, cv::BORDER_REPLICATE);
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)),
+                     cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
     cv::GaussianBlur(bgLow, bgLow, cv::Size(0, 0), std::max(0.5, 0.5 * r));
-    const LowResMap background(bgLow, static_cast<double>(W) / lowSize.width, static_cast<double>(H) / lowSize.height);
+    const LowResMap background(bgLow, static_cast<double>(W) / lowSize.width,
+                               static_cast<double>(H) / lowSize.height);
 
     // Local maxima of the DoG above the threshold (ties broken in raster order), sub-pixel
     // by a parabola through the neighbours.
@@ -137,19 +140,24 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     std::vector<int> parent(peaks.size());
     std::iota(parent.begin(), parent.end(), 0);
     auto root = [&](int i) {
-        while (parent[static_cast<std::size_t>(i)] != i) i = parent[static_cast<std::size_t>(i)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
+        while (parent[static_cast<std::size_t>(i)] != i)
+            i = parent[static_cast<std::size_t>(i)] =
+                parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
         return i;
     };
     if (mergeDist > 0) {
         std::vector<std::size_t> order(peaks.size());
         std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return peaks[a].x < peaks[b].x; });
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return peaks[a].x < peaks[b].x; });
         for (std::size_t i = 0; i < order.size(); ++i)
-            for (std::size_t j = i + 1; j < order.size() && peaks[order[j]].x - peaks[order[i]].x < mergeDist; ++j) {
+            for (std::size_t j = i + 1; j < order.size() && peaks[order[j]].x - peaks[order[i]].x < mergeDist;
+                 ++j) {
                 const Peak& a = peaks[order[i]];
                 const Peak& b = peaks[order[j]];
                 if (std::hypot(a.x - b.x, a.y - b.y) < mergeDist)
-                    parent[static_cast<std::size_t>(root(static_cast<int>(order[i])))] = root(static_cast<int>(order[j]));
+                    parent[static_cast<std::size_t>(root(static_cast<int>(order[i])))] =
+                        root(static_cast<int>(order[j]));
             }
     }
     struct Signal {
@@ -179,9 +187,8 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     const double floorLevel = std::max(0.25 * typical, 3.0 * noise);
     std::vector<std::size_t> byAmp(signals.size());
     std::iota(byAmp.begin(), byAmp.end(), 0);
-    std::sort(byAmp.begin(), byAmp.end(), [&](std::size_t a, std::size_t b) {
-        return signals[a].amplitude > signals[b].amplitude;
-    });
+    std::sort(byAmp.begin(), byAmp.end(),
+              [&](std::size_t a, std::size_t b) { return signals[a].amplitude > signals[b].amplitude; });
     cv::Mat owner(H, W, CV_32S, cv::Scalar(0));
     struct Footprint {
         std::vector<int> pixels;
@@ -274,7 +281,8 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
                 if (!l[x] || (o[box.x + x] && o[box.x + x] != id)) continue;
                 const double val = v[box.x + x] - fp.background;
                 sum += val;
-                if (o[box.x + x] == id && val > 0) sx += val * (box.x + x), sy += val * (box.y + y), sw += val;
+                if (o[box.x + x] == id && val > 0)
+                    sx += val * (box.x + x), sy += val * (box.y + y), sw += val;
             }
         }
         fp.intensity = sum;

@@ -85,7 +85,8 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
     }
 }
 
-cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab, const cv::Mat& allowed) const {
+cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
+                               const cv::Mat& allowed) const {
     cv::Mat cells = nuclei.labels.clone();
     if (nuclei.count == 0) return cells;
     const double px = 1.0 / m_mpp;

@@ -21,8 +21,9 @@ namespace {
 struct LabelStats {
     double nArea = 0, nSumX = 0, nSumY = 0, nSumH = 0;
     double cArea = 0, cSumX = 0, cSumY = 0;
-    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;  ///< nucleus bounding box
-    int first = -1;                                        ///< raster index of the first nucleus pixel
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;      ///< nucleus bounding box
+    int cx0 = INT32_MAX, cy0 = INT32_MAX, cx1 = -1, cy1 = -1;  ///< cell bounding box
+    int first = -1;                                            ///< raster index of the first nucleus pixel
 };
 
 std::vector<cv::Point> largestContour(const cv::Mat& binary) {
@@ -64,9 +65,10 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     return analyze(rgb, origin, scale, cv::Rect(0, 0, rgb.cols, rgb.rows), nullptr);
 }
 
-core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale, cv::Mat* nucleusLabels,
-                                     cv::Mat* cellLabels) const {
-    return analyze(rgb, origin, scale, cv::Rect(0, 0, rgb.cols, rgb.rows), nullptr, nucleusLabels, cellLabels);
+core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale,
+                                     cv::Mat* nucleusLabels, cv::Mat* cellLabels) const {
+    return analyze(rgb, origin, scale, cv::Rect(0, 0, rgb.cols, rgb.rows), nullptr, nucleusLabels,
+                   cellLabels);
 }
 
 cv::Mat IhcAnalyzer::tissueMask(const cv::Mat& rgb) const {
@@ -76,8 +78,9 @@ cv::Mat IhcAnalyzer::tissueMask(const cv::Mat& rgb) const {
     return sum >= m_backgroundOd;
 }
 
-core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale, const cv::Rect& keepIn,
-                                     IhcRegionStats* stats, cv::Mat* nucleusLabels, cv::Mat* cellLabels) const {
+core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale,
+                                     const cv::Rect& keepIn, IhcRegionStats* stats, cv::Mat* nucleusLabels,
+                                     cv::Mat* cellLabels) const {
     core::CellTable table;
     if (rgb.empty()) return table;
     const cv::Rect keep = keepIn & cv::Rect(0, 0, rgb.cols, rgb.rows);
@@ -98,12 +101,16 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
                 s.dabSum += d[x];
                 s.residualSum += r[x];
                 if (d[x] >= m_params.stainedOd) s.dabPixels += 1;
+                if (r[x] >= 0.1f && r[x] > h[x] && r[x] > d[x]) s.eosinPixels += 1;
             }
         }
         *stats = s;
     }
 
     const NucleusSegmenter nucleusSegmenter(m_params, m_mpp);
+    // Nuclei from hematoxylin alone. Adding the compact part of the DAB would find nuclei
+    // under dense brown, but where two 3+ membranes meet the DAB is as thick as a small
+    // nucleus and would seed false cells: HER2 is a membrane stain.
     const NucleusLabels nuclei = nucleusSegmenter.segment(st.hematoxylin, tissue);
     const CellSegmenter cellSegmenter(m_params, m_mpp);
     const cv::Mat cells = cellSegmenter.segment(nuclei, st.dab, tissue);
@@ -134,6 +141,10 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
                 s.cArea += 1;
                 s.cSumX += x;
                 s.cSumY += y;
+                s.cx0 = std::min(s.cx0, x);
+                s.cy0 = std::min(s.cy0, y);
+                s.cx1 = std::max(s.cx1, x);
+                s.cy1 = std::max(s.cy1, y);
             }
         }
     }
@@ -146,12 +157,16 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
         return core::PointD{origin.x + (px + 0.5) * scale, origin.y + (py + 0.5) * scale};
     };
     table.reserve(static_cast<std::size_t>(nuclei.count));
+    std::vector<cv::Point2d> centres(ls.size());
+    for (std::size_t l = 1; l < ls.size(); ++l)
+        if (ls[l].nArea > 0) centres[l] = {ls[l].nSumX / ls[l].nArea, ls[l].nSumY / ls[l].nArea};
     cv::Mat crop;
     for (int l = 1; l <= nuclei.count; ++l) {
         const LabelStats& s = ls[static_cast<std::size_t>(l)];
         if (s.nArea <= 0) continue;
         const cv::Point2d centre(s.nSumX / s.nArea, s.nSumY / s.nArea);
-        if (!keep.contains(cv::Point(static_cast<int>(std::floor(centre.x)), static_cast<int>(std::floor(centre.y)))))
+        if (!keep.contains(
+                cv::Point(static_cast<int>(std::floor(centre.x)), static_cast<int>(std::floor(centre.y)))))
             continue;
 
         // Nucleus outline and circularity from its contour (1 px margin for findContours).
@@ -164,7 +179,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
         const double circularity =
             perimeter > 0 ? std::min(1.0, 4 * std::numbers::pi * s.nArea / (perimeter * perimeter)) : 0;
 
-        const MembraneMeasures mm = membranes.measure(st.dab, cells, nuclei.labels, l, centre);
+        const MembraneMeasures mm = membranes.measure(st.dab, cells, nuclei.labels, l, centre, &centres);
 
         core::CellRecord r;
         const double cx = s.cArea > 0 ? s.cSumX / s.cArea : centre.x;
@@ -190,24 +205,34 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             std::vector<cv::Point2f> f(contour.begin(), contour.end());
             cv::approxPolyDP(f, simplified, epsilon, true);
             r.nucleusOutline.reserve(simplified.size());
-            for (const auto& p : simplified)
-                r.nucleusOutline.push_back(toLevel0(p.x + box.x, p.y + box.y));
+            for (const auto& p : simplified) r.nucleusOutline.push_back(toLevel0(p.x + box.x, p.y + box.y));
         }
-        if (mm.outline.size() >= 3) {
-            std::vector<cv::Point2f> f;
-            f.reserve(mm.outline.size());
-            for (const auto& p : mm.outline) f.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
+        // Cell outline: the territory's contour. The watershed put it on the DAB ridges, so it
+        // runs along the stained membrane and, elsewhere, half-way between nuclei.
+        std::vector<cv::Point> cellContour;
+        if (s.cx1 >= s.cx0) {
+            const cv::Rect cbox(s.cx0 - 1, s.cy0 - 1, s.cx1 - s.cx0 + 3, s.cy1 - s.cy0 + 3);
+            const cv::Rect cclip = cbox & cv::Rect(0, 0, rgb.cols, rgb.rows);
+            crop = cv::Mat::zeros(cbox.size(), CV_8U);
+            crop(cv::Rect(cclip.tl() - cbox.tl(), cclip.size())) = cells(cclip) == l;
+            cellContour = largestContour(crop);
+            for (auto& p : cellContour) p += cbox.tl();
+        }
+        if (cellContour.size() >= 3) {
+            std::vector<cv::Point2f> f(cellContour.begin(), cellContour.end());
             cv::approxPolyDP(f, simplified, epsilon, true);
             r.outline.reserve(simplified.size());
             for (const auto& p : simplified) r.outline.push_back(toLevel0(p.x, p.y));
+        } else if (mm.outline.size() >= 3) {
+            for (const auto& p : mm.outline) r.outline.push_back(toLevel0(p.x, p.y));
         }
         table.append(r);
     }
     return table;
 }
 
-IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cells, const core::IhcParams& params,
-                                                           double mppLevel0) {
+IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cells,
+                                                           const core::IhcParams& params, double mppLevel0) {
     ExclusionCounts counts;
     const std::size_t n = cells.size();
     if (n == 0) return counts;

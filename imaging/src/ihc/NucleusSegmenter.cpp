@@ -33,8 +33,9 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     const double minAreaPx = m_params.nucleusMinAreaUm2 * px * px;
     detail::fillHoles(mask, minAreaPx);
     const int openRadius = std::max(1, static_cast<int>(std::lround(0.5 * px)));
-    cv::morphologyEx(mask, mask, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * openRadius + 1, 2 * openRadius + 1)));
+    cv::morphologyEx(
+        mask, mask, cv::MORPH_OPEN,
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * openRadius + 1, 2 * openRadius + 1)));
 
     // Distance map and h-maxima markers: one marker per dome deeper than nucleusSplitUm.
     cv::Mat dist;

@@ -50,7 +50,9 @@ StainVectors StainVectors::defaultHDab() {
     return v;
 }
 
-float StainSeparation::od(unsigned char value) noexcept { return odTable()[value]; }
+float StainSeparation::od(unsigned char value) noexcept {
+    return odTable()[value];
+}
 
 StainSeparation::StainSeparation(const StainVectors& vectors) : m_vectors(vectors) {
     // Rows are stains (H, residual, DAB) as in scikit-image: OD = C * M, C = OD * M^-1.

@@ -1,9 +1,11 @@
 // FISH phantom: multi-page TIFF, composite, truth JSON, and the standard cases.
+#include <unistd.h>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
@@ -22,8 +24,10 @@ constexpr const char* kTruthFormat = "her2scope-fish-phantom-truth";
 
 std::filesystem::path partialName(const std::filesystem::path& target) {
     static std::atomic<unsigned> counter{0};
-    return target.parent_path() / ("." + target.filename().string() + "." + std::to_string(::getpid()) + "-" +
-                                   std::to_string(counter++) + ".partial");
+    std::string name = ".";
+    name.append(target.filename().string()).append(".").append(std::to_string(::getpid()));
+    name.append("-").append(std::to_string(counter++)).append(".partial");
+    return target.parent_path() / name;
 }
 
 Json copiesJson(const CopyNumberSpec& c) {
@@ -124,8 +128,10 @@ void writeMultiPageTiff(const std::filesystem::path& path, const std::vector<cv:
             TIFF* t = tif.get();
             const int bits = page.depth() == CV_16U ? 16 : 8;
             tif.check(TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE), "SubfileType");
-            tif.check(TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(page.cols)), "ImageWidth");
-            tif.check(TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<std::uint32_t>(page.rows)), "ImageLength");
+            tif.check(TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(page.cols)),
+                      "ImageWidth");
+            tif.check(TIFFSetField(t, TIFFTAG_IMAGELENGTH, static_cast<std::uint32_t>(page.rows)),
+                      "ImageLength");
             tif.check(TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, bits), "BitsPerSample");
             tif.check(TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1), "SamplesPerPixel");
             tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK), "Photometric");
@@ -146,16 +152,20 @@ void writeMultiPageTiff(const std::filesystem::path& path, const std::vector<cv:
                 tif.check(TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_CENTIMETER), "ResolutionUnit");
             }
             tif.check(TIFFSetField(t, TIFFTAG_SOFTWARE, "HER2Scope"), "Software");
-            for (int y = 0; y < page.rows; ++y)
-                if (TIFFWriteScanline(t, const_cast<std::uint8_t*>(page.ptr<std::uint8_t>(y)),
-                                      static_cast<std::uint32_t>(y), 0) < 0)
+            // libtiff's predictor differences the row in place: hand it a copy, never the caller's pixels.
+            std::vector<std::uint8_t> row(page.cols * page.elemSize());
+            for (int y = 0; y < page.rows; ++y) {
+                std::memcpy(row.data(), page.ptr<std::uint8_t>(y), row.size());
+                if (TIFFWriteScanline(t, row.data(), static_cast<std::uint32_t>(y), 0) < 0)
                     tif.fail("cannot write row " + std::to_string(y));
+            }
             tif.check(TIFFWriteDirectory(t), "WriteDirectory");
         }
         tif.close();
         std::error_code ec;
         std::filesystem::rename(temp, path, ec);
-        if (ec) throw core::InputError(path.string(), "cannot rename the finished file (" + ec.message() + ")");
+        if (ec)
+            throw core::InputError(path.string(), "cannot rename the finished file (" + ec.message() + ")");
     } catch (...) {
         std::error_code ec;
         std::filesystem::remove(temp, ec);
@@ -229,7 +239,8 @@ FishPhantomTruth readFishTruthJson(const std::filesystem::path& path) {
             r.touching = n.at("touching").get<bool>();
             r.overlapping = n.at("overlapping").get<bool>();
             r.edgeCut = n.at("edge_cut").get<bool>();
-            for (const Json& p : n.at("polygon")) r.polygon.push_back({p.at(0).get<double>(), p.at(1).get<double>()});
+            for (const Json& p : n.at("polygon"))
+                r.polygon.push_back({p.at(0).get<double>(), p.at(1).get<double>()});
             t.nuclei.push_back(std::move(r));
         }
         for (const Json& s : j.at("spots")) {
@@ -237,9 +248,9 @@ FishPhantomTruth readFishTruthJson(const std::filesystem::path& path) {
             r.x = s.at("x").get<double>();
             r.y = s.at("y").get<double>();
             const std::string ch = s.at("channel").get<std::string>();
-            r.channel = ch == core::toString(core::FishChannel::Cep17) ? core::FishChannel::Cep17
+            r.channel = ch == core::toString(core::FishChannel::Cep17)  ? core::FishChannel::Cep17
                         : ch == core::toString(core::FishChannel::Dapi) ? core::FishChannel::Dapi
-                                                                         : core::FishChannel::Her2;
+                                                                        : core::FishChannel::Her2;
             r.copies = s.at("copies").get<int>();
             r.cluster = s.at("cluster").get<bool>();
             r.split = s.at("split").get<bool>();
@@ -324,7 +335,8 @@ std::vector<FishPhantomCase> standardFishCases() {
         cases.push_back(c);
     }
     {
-        auto c = make("fish-group1-clusters", "amplified with HER2 clusters of 8-16 copies in 60 % of nuclei", 1, 606);
+        auto c = make("fish-group1-clusters", "amplified with HER2 clusters of 8-16 copies in 60 % of nuclei",
+                      1, 606);
         c.spec.her2 = {4, 1, 2, 8};
         c.spec.cep17 = {2, 0.5, 1, 4};
         c.spec.clusterFraction = 0.6;

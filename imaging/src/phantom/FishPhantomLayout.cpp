@@ -54,13 +54,15 @@ void checkSpec(const FishPhantomSpec& s) {
                 s.spotMinDistanceUm <= 10,
             "spot minimum distance must be in [2 spot sigma, 10] µm");
     require(fraction(s.background) && s.background <= 0.5, "background must be in [0, 0.5]");
-    require(std::isfinite(s.noiseSigma) && s.noiseSigma >= 0 && s.noiseSigma <= 0.2, "noise must be in [0, 0.2]");
+    require(std::isfinite(s.noiseSigma) && s.noiseSigma >= 0 && s.noiseSigma <= 0.2,
+            "noise must be in [0, 0.2]");
     require(s.bitDepth == 8 || s.bitDepth == 16, "bit depth must be 8 or 16");
 }
 
 int sampleCopies(SplitMix& rng, const CopyNumberSpec& c) {
     const double v = std::round(c.mean + c.spread * rng.normal());
-    return static_cast<int>(std::clamp(v, static_cast<double>(c.minCopies), static_cast<double>(c.maxCopies)));
+    return static_cast<int>(
+        std::clamp(v, static_cast<double>(c.minCopies), static_cast<double>(c.maxCopies)));
 }
 
 /// An ellipse: centre, semi-axes and orientation, px.
@@ -137,7 +139,7 @@ FishPhantom::FishPhantom(FishPhantomSpec spec) {
     // Outline positions within this band of a field edge would make "cut by the edge"
     // ambiguous; they are avoided so the truth is unambiguous.
     const double edgeBand = 1.5 * px;
-    const double gap = 1.0 * px;  // free nuclei keep at least this much glass between them
+    const double gap = 1.0 * px;        // free nuclei keep at least this much glass between them
     const double minRowGap = 0.5 * px;  // reading order must not hinge on a sub-pixel centroid
 
     std::vector<Ellipse> shapes;
@@ -181,7 +183,9 @@ FishPhantom::FishPhantom(FishPhantomSpec spec) {
         if (e.b > e.a) std::swap(e.a, e.b);
         e.angle = rng.uniform(0, std::numbers::pi);
         const double roll = rng.uniform();
-        int want = roll < s.overlappingFraction ? 2 : roll < s.overlappingFraction + s.touchingFraction ? 1 : 0;
+        int want = roll < s.overlappingFraction                        ? 2
+                   : roll < s.overlappingFraction + s.touchingFraction ? 1
+                                                                       : 0;
         bool placed = false;
         for (int attempt = 0; attempt < 400 && !placed; ++attempt) {
             if (want != 0) {
@@ -193,12 +197,13 @@ FishPhantom::FishPhantom(FishPhantomSpec spec) {
                     want = 0;
                     continue;
                 }
-                const int j = anchors[static_cast<std::size_t>(rng.uniform() * anchors.size()) % anchors.size()];
+                const int j =
+                    anchors[static_cast<std::size_t>(rng.uniform() * anchors.size()) % anchors.size()];
                 // Touching: outlines meet with a sliver of contact; overlapping: one reaches deep
                 // into the other, so the overlap cannot be attributed to either nucleus.
                 const double depth = want == 1 ? 0.94 : rng.uniform(0.15, 0.4);
-                const Ellipse c = placeAgainst(shapes[static_cast<std::size_t>(j)], e,
-                                               rng.uniform(0, kTwoPi), depth);
+                const Ellipse c =
+                    placeAgainst(shapes[static_cast<std::size_t>(j)], e, rng.uniform(0, kTwoPi), depth);
                 if (!inside(c) || !clearOfOthers(c, j)) continue;
                 if (std::abs(c.y - shapes[static_cast<std::size_t>(j)].y) < minRowGap) continue;
                 shapes.push_back(c);

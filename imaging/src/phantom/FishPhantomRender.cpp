@@ -19,8 +19,10 @@ constexpr double kNuclearProbeLevel = 0.4;  // probe autofluorescence in nuclei,
 /// Adds a Gaussian spot of peak `amplitude` and sigma `sigma` (px) centred at (x, y).
 void addSpot(cv::Mat& img, double x, double y, double sigma, double amplitude) {
     const int r = static_cast<int>(std::ceil(4 * sigma));
-    const int x0 = std::max(0, static_cast<int>(std::floor(x)) - r), x1 = std::min(img.cols - 1, static_cast<int>(x) + r + 1);
-    const int y0 = std::max(0, static_cast<int>(std::floor(y)) - r), y1 = std::min(img.rows - 1, static_cast<int>(y) + r + 1);
+    const int x0 = std::max(0, static_cast<int>(std::floor(x)) - r),
+              x1 = std::min(img.cols - 1, static_cast<int>(x) + r + 1);
+    const int y0 = std::max(0, static_cast<int>(std::floor(y)) - r),
+              y1 = std::min(img.rows - 1, static_cast<int>(y) + r + 1);
     const double k = -0.5 / (sigma * sigma);
     for (int yy = y0; yy <= y1; ++yy) {
         float* row = img.ptr<float>(yy);
@@ -55,8 +57,10 @@ FishPhantomImages FishPhantom::render(bool noiseFree) const {
         const double gain = detail::nucleusGain(s.seed, n.id) * kDapiLevel;
         const double c = std::cos(n.angleRad), sn = std::sin(n.angleRad);
         const double reach = n.semiMajorPx + 4 * edgeWidth;
-        const int x0 = std::max(0, static_cast<int>(n.x - reach)), x1 = std::min(s.width - 1, static_cast<int>(n.x + reach));
-        const int y0 = std::max(0, static_cast<int>(n.y - reach)), y1 = std::min(s.height - 1, static_cast<int>(n.y + reach));
+        const int x0 = std::max(0, static_cast<int>(n.x - reach)),
+                  x1 = std::min(s.width - 1, static_cast<int>(n.x + reach));
+        const int y0 = std::max(0, static_cast<int>(n.y - reach)),
+                  y1 = std::min(s.height - 1, static_cast<int>(n.y + reach));
         const double radius = std::sqrt(n.semiMajorPx * n.semiMinorPx);
         const std::uint64_t texSeed = detail::hash(s.seed, 0x7e57, static_cast<std::uint64_t>(n.id));
         for (int y = y0; y <= y1; ++y) {
@@ -112,9 +116,9 @@ FishPhantomImages FishPhantom::render(bool noiseFree) const {
                 float* row = planes[ch]->ptr<float>(y);
                 for (int x = 0; x < s.width; ++x)
                     row[x] += static_cast<float>(
-                        s.noiseSigma * detail::gaussian(detail::hash(s.seed, 0x9015e + static_cast<std::uint64_t>(ch),
-                                                                     static_cast<std::uint64_t>(x),
-                                                                     static_cast<std::uint64_t>(y))));
+                        s.noiseSigma * detail::gaussian(detail::hash(
+                                           s.seed, 0x9015e + static_cast<std::uint64_t>(ch),
+                                           static_cast<std::uint64_t>(x), static_cast<std::uint64_t>(y))));
             }
     }
     FishPhantomImages out;

@@ -29,7 +29,10 @@ using detail::unit;
 
 constexpr double kJitter = 0.2;      ///< lattice jitter, fraction of the spacing (each axis)
 constexpr double kHalfGapUm = 0.15;  ///< half the intercellular space between tumour cells
-constexpr int kTexSize = 512;        ///< periodic texture tables (power of two)
+/// Cytoplasmic blush is capped so that, with its texture (at most +50 %), it stays under the
+/// 0.05 OD at which a membrane pixel counts as stained.
+constexpr double kMaxBlushOd = 0.03;
+constexpr int kTexSize = 512;  ///< periodic texture tables (power of two)
 constexpr int kFibreSize = 1024;
 constexpr int kLutSize = 16384;  ///< OD -> intensity table over [0, kLutMaxOd)
 constexpr double kLutMaxOd = 4.0;
@@ -394,7 +397,7 @@ struct IhcPhantom::Impl {
         const double rr = room * unit(hash(seedCell, idx, 5));
         e.cx = cell.centroid.x + rr * std::cos(ang);
         e.cy = cell.centroid.y + rr * std::sin(ang);
-        e.od = 0.36 + 0.2 * unit(hash(seedCell, idx, 6));
+        e.od = 0.30 + 0.18 * unit(hash(seedCell, idx, 6));
         return e;
     }
 
@@ -764,7 +767,7 @@ struct IhcPhantom::Impl {
         const double cosT = std::cos(nuc.theta), sinT = std::sin(nuc.theta);
         const double invA = 1 / nuc.a, invB = 1 / nuc.b;
         const double cytoH = 0.055 + 0.03 * unit(hash(seedCell, idx, 500));
-        const double blush = std::min(0.035, s.od * spec.cytoplasmBlush * 0.1);
+        const double blush = std::min(kMaxBlushOd, s.od * spec.cytoplasmBlush * 0.1);
         const std::uint64_t off = hash(seedCell, idx, 501);
         const std::size_t ne = cell.size();
         const int w = static_cast<int>(r.width);
@@ -793,7 +796,7 @@ struct IhcPhantom::Impl {
                 const double tc = tex(chromatin, x, y, off);
                 const double ty = tex(cyto, x, y, off >> 32);
                 double hv = cytoH * (1 + 0.25 * ty);
-                double dv = blush * (1 + 0.3 * ty);
+                double dv = blush * (1 + 0.25 * std::clamp(ty, -2.0, 2.0));
                 if (depth < hBand + 0.5) hv += 0.03 * std::clamp(hBand - depth + 0.5, 0.0, 1.0);
                 if (s.arcs && depth < band + 0.5) {
                     const double f = cell.perimeterFraction(eMax, px, py);
@@ -1052,7 +1055,8 @@ core::CellTable truthCellTable(const IhcPhantomTruth& truth, core::RuleSetId rul
         r.membraneOdMean = static_cast<float>(c.membraneOd);
         r.membraneOdMax = static_cast<float>(c.membraneOd);
         r.membraneThicknessUm = static_cast<float>(c.membraneWidthUm);
-        r.cytoplasmOd = static_cast<float>(std::min(0.035, c.membraneOd * truth.spec.cytoplasmBlush * 0.1));
+        r.cytoplasmOd =
+            static_cast<float>(std::min(kMaxBlushOd, c.membraneOd * truth.spec.cytoplasmBlush * 0.1));
         r.completeness = static_cast<float>(c.completeness);
         r.pattern = c.pattern;
         r.intensity = c.intensity;

@@ -48,8 +48,8 @@ void fillCommon(SlideAnalysis& out, const SlideSource& source, const core::Analy
     std::error_code ec;
     if (std::filesystem::is_regular_file(source.path(), ec)) out.slideHash = slideHash(source.path());
     if (!out.calibration.calibrated())
-        out.warnings.push_back("slide is uncalibrated: assumed " + std::to_string(out.calibration.mpp()).substr(0, 4) +
-                               " µm/px");
+        out.warnings.push_back("slide is uncalibrated: assumed " +
+                               std::to_string(out.calibration.mpp()).substr(0, 4) + " µm/px");
 }
 
 /// A report that refuses to score, with the reason.
@@ -146,8 +146,8 @@ struct TileResult {
 
 /// Stain vectors for the slide: the defaults, or a Macenko estimate from up to 8 tissue
 /// tiles spread over the slide (read at the analysis level).
-StainVectors slideStains(const SlideSource& source, const core::IhcParams& ihc, const TileGrid& grid, int level,
-                         const cv::Size& analysisSizeOf1, double ds) {
+StainVectors slideStains(const SlideSource& source, const core::IhcParams& ihc, const TileGrid& grid,
+                         int level, const cv::Size& analysisSizeOf1, double ds) {
     if (ihc.stainVectors != "estimated" || grid.empty()) return StainVectors::defaultHDab();
     (void)analysisSizeOf1;
     std::vector<cv::Mat> samples;
@@ -189,8 +189,8 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
     if (roi) TissueDetector::applyRoi(map, *roi, cal);
     out.tissue = map.polygons;
     if (map.empty()) {
-        out.report = notScorable(core::Assay::Ihc, rules, roi ? "no tissue found inside the region of interest"
-                                                               : "no tissue found");
+        out.report = notScorable(core::Assay::Ihc, rules,
+                                 roi ? "no tissue found inside the region of interest" : "no tissue found");
         return out;
     }
     out.analysedAreaMm2 = map.areaUm2 * 1e-6;
@@ -204,7 +204,8 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
 
     // Tiles over the tissue (∩ ROI). The halo holds a whole cell of a nucleus on the core's
     // edge plus the membrane band: at least maxCellRadius + 2 membrane widths.
-    const double haloUm = std::max(params.tiling.haloUm, params.ihc.maxCellRadiusUm + 2 * params.ihc.membraneWidthUm + 2);
+    const double haloUm =
+        std::max(params.tiling.haloUm, params.ihc.maxCellRadiusUm + 2 * params.ihc.membraneWidthUm + 2);
     const auto coreSize = std::max<std::int64_t>(16, std::llround(params.tiling.tileSizeUm / mpp0));
     const auto halo = std::llround(haloUm / mpp0);
     const core::RectI slideRect{0, 0, source.width(), source.height()};
@@ -216,10 +217,12 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
     grid.keepTilesWithTissue(tileMask, map.downsample);
 
     const StainVectors stains = slideStains(source, params.ihc, grid, level, {}, ds);
-    if (stains.source == "estimated") out.warnings.push_back("stain vectors estimated from the slide (Macenko)");
+    if (stains.source == "estimated")
+        out.warnings.push_back("stain vectors estimated from the slide (Macenko)");
     const IhcAnalyzer analyzer(params.ihc, rules, analysisMpp, stains);
 
-    const int threads = std::max(1, std::min<int>(threadCount(params.tiling), static_cast<int>(std::max<std::size_t>(1, grid.size()))));
+    const int threads = std::max(1, std::min<int>(threadCount(params.tiling),
+                                                  static_cast<int>(std::max<std::size_t>(1, grid.size()))));
     const std::size_t count = grid.size();
     IhcRegionStats slideStats;
     progress.progress(0.02, "tiles");
@@ -229,16 +232,18 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
         // Level pixels -> analysis pixels.
         const cv::Size want(std::max(1, static_cast<int>(std::lround(t.read.width / ds))),
                             std::max(1, static_cast<int>(std::lround(t.read.height / ds))));
-        if (img.size() != want) cv::resize(img, img, want, 0, 0, levelDs < ds ? cv::INTER_AREA : cv::INTER_LINEAR);
+        if (img.size() != want)
+            cv::resize(img, img, want, 0, 0, levelDs < ds ? cv::INTER_AREA : cv::INTER_LINEAR);
         const double sx = static_cast<double>(t.read.width) / img.cols;
         const double sy = static_cast<double>(t.read.height) / img.rows;
         const double scale = 0.5 * (sx + sy);
         const cv::Rect keep(static_cast<int>(std::floor((t.core.x - t.read.x) / sx)),
                             static_cast<int>(std::floor((t.core.y - t.read.y) / sy)),
-                            static_cast<int>(std::ceil(t.core.width / sx)), static_cast<int>(std::ceil(t.core.height / sy)));
+                            static_cast<int>(std::ceil(t.core.width / sx)),
+                            static_cast<int>(std::ceil(t.core.height / sy)));
         TileResult r;
-        core::CellTable cells =
-            analyzer.analyze(img, {static_cast<double>(t.read.x), static_cast<double>(t.read.y)}, scale, keep, &r.stats);
+        core::CellTable cells = analyzer.analyze(
+            img, {static_cast<double>(t.read.x), static_cast<double>(t.read.y)}, scale, keep, &r.stats);
         if (roi) {
             // Only cells whose centroid lies in the ROI (holes excluded) are part of the analysis.
             core::CellTable inside;
@@ -287,22 +292,27 @@ SlideAnalysis runFish(const SlideSource& source, const core::AnalysisParams& par
         return out;
     }
     out.report = core::scoreIsh(out.nuclei, params.rules);
-    if (roi) out.analysedAreaMm2 = out.calibration.areaToUm2(roi->area()) * 1e-6;
-    else out.analysedAreaMm2 = out.calibration.areaToUm2(static_cast<double>(out.width) * out.height) * 1e-6;
+    if (roi)
+        out.analysedAreaMm2 = out.calibration.areaToUm2(roi->area()) * 1e-6;
+    else
+        out.analysedAreaMm2 = out.calibration.areaToUm2(static_cast<double>(out.width) * out.height) * 1e-6;
     return out;
 }
 
 }  // namespace
 
 SlideAnalysis AnalysisPipeline::run(const SlideSource& source, const core::AnalysisParams& params,
-                                    const std::optional<core::MultiPolygon>& roi, core::ProgressSink& progress,
-                                    const core::CancelToken& cancel, AssayRequest assay) {
+                                    const std::optional<core::MultiPolygon>& roi,
+                                    core::ProgressSink& progress, const core::CancelToken& cancel,
+                                    AssayRequest assay) {
     const auto start = std::chrono::steady_clock::now();
     params.validate();
     if (cancel.cancelled()) throw core::CancelledError();
     core::Assay which = core::Assay::Ihc;
-    if (assay == AssayRequest::Fish) which = core::Assay::Fish;
-    else if (assay == AssayRequest::Auto) which = detectAssay(source);
+    if (assay == AssayRequest::Fish)
+        which = core::Assay::Fish;
+    else if (assay == AssayRequest::Auto)
+        which = detectAssay(source);
     SlideAnalysis out = which == core::Assay::Fish ? runFish(source, params, roi, progress, cancel)
                                                    : runIhc(source, params, roi, progress, cancel);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

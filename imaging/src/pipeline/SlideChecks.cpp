@@ -32,9 +32,12 @@ std::string stainProblem(const IhcRegionStats& stats, const core::IhcParams& par
     const double meanH = stats.hematoxylinSum / stats.tissuePixels;
     const double meanDab = stats.dabSum / stats.tissuePixels;
     const double meanResidual = stats.residualSum / stats.tissuePixels;
-    // H&E: eosin dominates and DAB does not. A DAB-stained slide (any score, including 0 with
-    // its hematoxylin-only tissue) has little residual OD relative to its hematoxylin.
-    if (meanResidual > params.eosinRatio * meanH && meanResidual > meanDab)
+    // H&E: eosin dominates and DAB does not: the mean residual (eosin) OD is high relative to
+    // hematoxylin, or a quarter of the tissue is eosin-dominated (pink) where nuclei are dense.
+    // A DAB-stained slide (any score, including 0 with its hematoxylin-only tissue) has almost
+    // no residual OD: the eosin axis is orthogonal to both of its stains.
+    const double pinkFraction = stats.eosinPixels / stats.tissuePixels;
+    if ((meanResidual > params.eosinRatio * meanH || pinkFraction >= 0.25) && meanResidual > meanDab)
         return "no DAB stain found: the tissue is stained pink (eosin), as in H&E, not by DAB";
     return {};
 }

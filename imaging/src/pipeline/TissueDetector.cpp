@@ -59,7 +59,8 @@ core::MultiPolygon maskToPolygons(const cv::Mat& mask, double scale, core::Point
         core::Ring r;
         r.reserve(c.size());
         // Contours run through pixel centres; pixel (i) covers [i, i+1) * scale.
-        for (const auto& p : c) r.push_back({origin.x + (p.x - 1 + 0.5) * scale, origin.y + (p.y - 1 + 0.5) * scale});
+        for (const auto& p : c)
+            r.push_back({origin.x + (p.x - 1 + 0.5) * scale, origin.y + (p.y - 1 + 0.5) * scale});
         return r;
     };
     for (std::size_t i = 0; i < contours.size(); ++i) {
@@ -130,7 +131,8 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
     std::vector<unsigned char> keep(static_cast<std::size_t>(n), 0);
-    for (int i = 1; i < n; ++i) keep[static_cast<std::size_t>(i)] = stats.at<int>(i, cv::CC_STAT_AREA) >= minAreaPx;
+    for (int i = 1; i < n; ++i)
+        keep[static_cast<std::size_t>(i)] = stats.at<int>(i, cv::CC_STAT_AREA) >= minAreaPx;
     for (int y = 0; y < mask.rows; ++y) {
         const int* l = labels.ptr<int>(y);
         unsigned char* m = mask.ptr<unsigned char>(y);
@@ -145,16 +147,17 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
 cv::Mat TissueDetector::readLowResolution(const SlideSource& source, double downsample,
                                           const core::CancelToken* cancel) {
     const std::int64_t W = source.width(), H = source.height();
-    const int outW = static_cast<int>(std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(W / downsample))));
-    const int outH = static_cast<int>(std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(H / downsample))));
+    const int outW =
+        static_cast<int>(std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(W / downsample))));
+    const int outH =
+        static_cast<int>(std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(H / downsample))));
     cv::Mat out(outH, outW, CV_8UC3);
     const int level = source.bestLevelForDownsample(downsample);
     const double levelDs = source.levels()[static_cast<std::size_t>(level)].downsample;
     // Strips of about 16 MP at the read level bound memory whatever the slide size.
     const double levelWidth = static_cast<double>(W) / levelDs;
     const double rowsPerStripAtLevel = std::max(1.0, 16e6 / std::max(1.0, levelWidth));
-    const int outRowsPerStrip =
-        std::max(1, static_cast<int>(rowsPerStripAtLevel * levelDs / downsample));
+    const int outRowsPerStrip = std::max(1, static_cast<int>(rowsPerStripAtLevel * levelDs / downsample));
     for (int r0 = 0; r0 < outH; r0 += outRowsPerStrip) {
         if (cancel && cancel->cancelled()) throw core::CancelledError();
         const int r1 = std::min(outH, r0 + outRowsPerStrip);
@@ -182,7 +185,8 @@ TissueMap TissueDetector::detect(const SlideSource& source, const core::CancelTo
     return detect(low, downsample, cal);
 }
 
-void TissueDetector::applyRoi(TissueMap& map, const core::MultiPolygon& roi, const core::PixelCalibration& calibration) {
+void TissueDetector::applyRoi(TissueMap& map, const core::MultiPolygon& roi,
+                              const core::PixelCalibration& calibration) {
     if (map.mask.empty()) return;
     const core::RectI b = roi.bounds();
     for (int i = 0; i < map.mask.rows; ++i) {

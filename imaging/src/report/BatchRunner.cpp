@@ -348,10 +348,8 @@ BatchSummary runBatch(const BatchOptions& options, BatchObserver* observer, cons
                 ++summary.failed;
                 break;
             case SlideOutcome::Skipped:
-                if (r.status == "not-scorable")
-                    ++summary.notScorable;
-                else
-                    ++summary.skipped;
+                ++summary.skipped;
+                if (r.status == "not-scorable") ++summary.notScorable;
                 break;
         }
     }

@@ -63,10 +63,14 @@ CalibrationSlide syntheticSlide(const std::string& name, Her2Score manual, unsig
 std::vector<CalibrationSlide> syntheticSet(std::size_t perScore) {
     std::vector<CalibrationSlide> out;
     for (int score = 0; score < 4; ++score)
-        for (std::size_t i = 0; i < perScore; ++i)
-            out.push_back(syntheticSlide("s" + std::to_string(score) + "_" + std::to_string(i),
-                                         static_cast<Her2Score>(score),
-                                         static_cast<unsigned>(i * 4 + score)));
+        for (std::size_t i = 0; i < perScore; ++i) {
+            std::string name = "s";
+            name += std::to_string(score);
+            name += '_';
+            name += std::to_string(i);
+            out.push_back(
+                syntheticSlide(name, static_cast<Her2Score>(score), static_cast<unsigned>(i * 4 + score)));
+        }
     return out;
 }
 

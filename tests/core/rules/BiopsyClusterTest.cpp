@@ -72,7 +72,7 @@ TEST_P(Rules_BiopsyCluster, scoresTheLargestCohesiveCluster) {
         << "reason: " << r.reason << "\nwanted: " << c.reasonPart;
     if (c.specimen != "resection") {
         EXPECT_EQ(r.specimen, Specimen::Biopsy);
-        EXPECT_DOUBLE_EQ(r.ihc.cohesionDistanceUm, 15.0);
+        EXPECT_DOUBLE_EQ(r.ihc.cohesionDistanceUm, 20.0);
     }
 }
 
@@ -92,16 +92,16 @@ INSTANTIATE_TEST_SUITE_P(
         ClusterCase{
             "gastric_5_cohesive_is_3plus", "gastric", "biopsy", repeat(5, IC::Strong, MP::Complete), 10,
             S::Three, Her2LowCategory::Three,
-            "3+: a cluster of 5 cohesive tumour cells (centroids within 15 µm) shows strong complete or "
+            "3+: a cluster of 5 cohesive tumour cells (centroids within 20 µm) shows strong complete or "
             "lateral/basolateral staining (at least 5 cells), 2.4% of 205 tumour cells"},
         ClusterCase{"gastric_5_not_cohesive_is_0", "gastric", "biopsy", repeat(5, IC::Strong, MP::Complete),
-                    20, S::Zero, Her2LowCategory::ZeroUltralow,
+                    25, S::Zero, Her2LowCategory::ZeroUltralow,
                     "largest cohesive cluster of stained cells 1"},
-        ClusterCase{"gastric_5_at_exactly_15um_is_3plus", "gastric", "biopsy",
-                    repeat(5, IC::Strong, MP::Complete), 15, S::Three, Her2LowCategory::Three,
+        ClusterCase{"gastric_5_at_exactly_20um_is_3plus", "gastric", "biopsy",
+                    repeat(5, IC::Strong, MP::Complete), 20, S::Three, Her2LowCategory::Three,
                     "a cluster of 5"},
-        ClusterCase{"gastric_5_at_15_5um_is_0", "gastric", "biopsy", repeat(5, IC::Strong, MP::Complete),
-                    15.5, S::Zero, Her2LowCategory::ZeroUltralow, "fewer than 5"},
+        ClusterCase{"gastric_5_at_20_5um_is_0", "gastric", "biopsy", repeat(5, IC::Strong, MP::Complete),
+                    20.5, S::Zero, Her2LowCategory::ZeroUltralow, "fewer than 5"},
         ClusterCase{"gastric_lateral_counts_as_complete", "gastric", "biopsy",
                     repeat(5, IC::WeakModerate, MP::LateralBasolateral), 10, S::Two, Her2LowCategory::Two,
                     "2+: a cluster of 5"},
@@ -137,25 +137,25 @@ TEST(Rules_BiopsyCluster, largestClusterPerClassIsReported) {
     RuleParams p;
     p.ruleSet = "gastric";
     p.specimen = "biopsy";
-    const auto r = scoreIhc(biopsyCells({kStrong, kWeak, kStrong, kWeak, kStrong}, 10),
+    const auto r = scoreIhc(biopsyCells({kStrong, kWeak, kStrong, kWeak, kStrong}, 12),
                             PixelCalibration(kMpp, kMpp, "t"), p);
-    EXPECT_EQ(r.ihc.largestCluster[3], 1u);  // strong cells are 20 µm apart
+    EXPECT_EQ(r.ihc.largestCluster[3], 1u);  // strong cells are 24 µm apart
     EXPECT_EQ(r.ihc.largestCluster[2], 5u);
     EXPECT_EQ(r.ihc.largestCluster[1], 5u);
     EXPECT_EQ(r.ihc.largestCluster[0], 0u);  // not computed
 }
 
 TEST(Rules_BiopsyCluster, cohesionUsesTheCalibration) {
-    // Cells 40 px apart: 20 µm at 0.5 µm/px (apart), 10 µm uncalibrated at 0.25 (cohesive).
+    // Cells 44 px apart: 22 µm at 0.5 µm/px (apart), 11 µm uncalibrated at 0.25 (cohesive).
     CellTable t;
-    for (int i = 0; i < 5; ++i) addCell(t, i * 40.0, 0, IC::Strong, MP::Complete);
+    for (int i = 0; i < 5; ++i) addCell(t, i * 44.0, 0, IC::Strong, MP::Complete);
     for (int i = 0; i < 200; ++i) addCell(t, 1e6 + i * 1000.0, 0, IC::Negative, MP::None);
     RuleParams p;
     p.ruleSet = "gastric";
     p.specimen = "biopsy";
     EXPECT_EQ(scoreIhc(t, PixelCalibration(0.5, 0.5, "t"), p).score, S::Zero);
     EXPECT_EQ(scoreIhc(t, PixelCalibration::uncalibrated(), p).score, S::Three);
-    p.cohesionDistanceUm = 20;
+    p.cohesionDistanceUm = 22;
     EXPECT_EQ(scoreIhc(t, PixelCalibration(0.5, 0.5, "t"), p).score, S::Three);
     p.clusterMinCells = 6;
     EXPECT_EQ(scoreIhc(t, PixelCalibration(0.5, 0.5, "t"), p).score, S::Zero);

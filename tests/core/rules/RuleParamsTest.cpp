@@ -29,7 +29,7 @@ INSTANTIATE_TEST_SUITE_P(
         DefaultCase{"rules.nsclc_comparator", std::string(">=")}, DefaultCase{"rules.breast_percent", 10.0},
         DefaultCase{"rules.gastric_percent", 10.0}, DefaultCase{"rules.nsclc_percent", 10.0},
         DefaultCase{"rules.nsclc_min_stained_cells", 5}, DefaultCase{"rules.cluster_min_cells", 5},
-        DefaultCase{"rules.cohesion_distance_um", 15.0}, DefaultCase{"rules.min_ish_nuclei", 20},
+        DefaultCase{"rules.cohesion_distance_um", 20.0}, DefaultCase{"rules.min_ish_nuclei", 20},
         DefaultCase{"rules.ish_ratio", 2.0}, DefaultCase{"rules.ish_her2_lower", 4.0},
         DefaultCase{"rules.ish_her2_upper", 6.0}, DefaultCase{"rules.single_probe_negative", 4.0},
         DefaultCase{"rules.single_probe_positive", 6.0}, DefaultCase{"rules.gastric_ish_ratio", 2.0},

@@ -82,13 +82,16 @@ TEST(FishPhantom, TruthAgreesWithPixels) {
     for (std::size_t i = 0; i < t.nuclei.size(); ++i) {
         const FishTruthNucleus& n = t.nuclei[i];
         EXPECT_EQ(n.id, static_cast<int>(i));
-        if (i > 0) EXPECT_GE(n.y, t.nuclei[i - 1].y);
+        if (i > 0) {
+            EXPECT_GE(n.y, t.nuclei[i - 1].y);
+        }
         EXPECT_EQ(her2[n.id], n.her2Copies);
         EXPECT_EQ(cep17[n.id], n.cep17Copies);
         EXPECT_GE(n.her2Copies, 1);
         const int x = static_cast<int>(std::lround(n.x)), y = static_cast<int>(std::lround(n.y));
-        if (x >= 0 && y >= 0 && x < img.dapi.cols && y < img.dapi.rows)
+        if (x >= 0 && y >= 0 && x < img.dapi.cols && y < img.dapi.rows) {
             EXPECT_GT(img.dapi.at<std::uint16_t>(y, x), bg + 0.2 * full);
+        }
         // Edge-cut flags match the outline leaving the field.
         bool outside = false;
         for (const auto& q : n.polygon) outside = outside || q.x < 0 || q.y < 0 || q.x > 512 || q.y > 512;
@@ -106,15 +109,16 @@ TEST(FishPhantom, StandardCasesHaveTheirGroup) {
     for (const FishPhantomCase& c : cases) {
         const FishPhantomTruth t = FishPhantom(c.spec).truth(c.name);
         ASSERT_TRUE(t.expectedAll.group.has_value()) << c.name;
-        EXPECT_EQ(*t.expectedAll.group, c.intendedGroup) << c.name << " ratio " << t.expectedAll.ratio << " her2 "
-                                                         << t.expectedAll.meanHer2;
+        EXPECT_EQ(*t.expectedAll.group, c.intendedGroup)
+            << c.name << " ratio " << t.expectedAll.ratio << " her2 " << t.expectedAll.meanHer2;
         ASSERT_TRUE(t.expectedFirst20.group.has_value()) << c.name;
         EXPECT_EQ(*t.expectedFirst20.group, c.intendedGroup) << c.name;
         EXPECT_EQ(t.expectedFirst20.nucleiCounted, 20);
         EXPECT_GE(t.expectedAll.nucleiCounted, 25) << c.name;
         groups.insert(c.intendedGroup);
         int touching = 0, overlapping = 0, edge = 0;
-        for (const auto& n : t.nuclei) touching += n.touching, overlapping += n.overlapping, edge += n.edgeCut;
+        for (const auto& n : t.nuclei)
+            touching += n.touching, overlapping += n.overlapping, edge += n.edgeCut;
         EXPECT_GT(touching, 0) << c.name;
         EXPECT_GT(overlapping, 0) << c.name;
         EXPECT_GT(edge, 0) << c.name;
@@ -148,6 +152,10 @@ TEST(FishPhantom, FilesRoundTrip) {
     const FishPhantomImages img = FishPhantom(spec).render();
     ASSERT_EQ(ch.size(), 3u);
     EXPECT_EQ(maxAbsDiff(ch[1], img.her2), 0);
+    // Writing never touches the caller's pixels (libtiff's predictor works in place).
+    const cv::Mat before = img.her2.clone();
+    writeMultiPageTiff(dir.path() / "again.tif", {img.dapi, img.her2}, {"DAPI", "HER2"}, spec.mpp);
+    EXPECT_EQ(maxAbsDiff(before, img.her2), 0);
     const cv::Mat png = cv::imread(f.composite.string(), cv::IMREAD_COLOR);
     ASSERT_EQ(png.type(), CV_8UC3);
     EXPECT_THROW(readFishTruthJson(dir.path() / "missing.json"), her2::core::InputError);

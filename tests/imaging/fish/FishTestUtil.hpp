@@ -1,10 +1,10 @@
 #pragma once
 /// @file Helpers shared by the FISH tests: matching detected nuclei to phantom truth.
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "her2/core/ScoringRules.hpp"
 #include "her2/imaging/FishAnalysis.hpp"

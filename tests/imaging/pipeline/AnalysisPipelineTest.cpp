@@ -170,7 +170,7 @@ TEST(Pipeline_Ihc, he_like_slide_is_not_scorable_no_dab) {
     cv::Mat img(800, 800, CV_8UC3, cv::Scalar(245, 245, 245));
     cv::rectangle(img, {60, 60}, {740, 740}, cv::Scalar(236, 150, 200), cv::FILLED);
     cv::RNG rng(5);
-    for (int i = 0; i < 900; ++i) {
+    for (int i = 0; i < 350; ++i) {
         const cv::Point c(rng.uniform(70, 730), rng.uniform(70, 730));
         cv::ellipse(img, c, {14, 11}, rng.uniform(0, 180), 0, 360, cv::Scalar(95, 60, 150), cv::FILLED);
     }

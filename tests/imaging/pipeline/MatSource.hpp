@@ -18,13 +18,14 @@ public:
     std::string vendor() const override { return "memory"; }
     const std::vector<her2::imaging::LevelInfo>& levels() const override { return m_levels; }
     cv::Mat readRegion(const her2::core::RectI& rect, int) const override {
-        cv::Mat out(static_cast<int>(rect.height), static_cast<int>(rect.width), CV_8UC3, cv::Scalar(255, 255, 255));
+        cv::Mat out(static_cast<int>(rect.height), static_cast<int>(rect.width), CV_8UC3,
+                    cv::Scalar(255, 255, 255));
         const her2::core::RectI inside = rect.intersected({0, 0, m_rgb.cols, m_rgb.rows});
         if (!inside.empty()) {
-            const cv::Rect src(static_cast<int>(inside.x), static_cast<int>(inside.y), static_cast<int>(inside.width),
-                               static_cast<int>(inside.height));
-            m_rgb(src).copyTo(out(cv::Rect(static_cast<int>(inside.x - rect.x), static_cast<int>(inside.y - rect.y),
-                                           src.width, src.height)));
+            const cv::Rect src(static_cast<int>(inside.x), static_cast<int>(inside.y),
+                               static_cast<int>(inside.width), static_cast<int>(inside.height));
+            m_rgb(src).copyTo(out(cv::Rect(static_cast<int>(inside.x - rect.x),
+                                           static_cast<int>(inside.y - rect.y), src.width, src.height)));
         }
         return out;
     }

@@ -32,12 +32,12 @@ struct ParamField {
 
 /// Whole-slide tiling.
 struct TilingParams {
-    double tileSizeUm = 256;   ///< tile core edge
-    double haloUm = 24;        ///< overlap so cells on tile borders are whole
-    int threads = 0;           ///< 0: all cores
+    double tileSizeUm = 256;  ///< tile core edge
+    double haloUm = 24;       ///< overlap so cells on tile borders are whole
+    int threads = 0;          ///< 0: all cores
     double tissueMinAreaUm2 = 20000;
-    double tissueMpp = 8;        ///< pixel size of the low-resolution tissue map, µm
-    double tissueMinOd = 0.06;   ///< floor of the tissue OD-sum threshold (glass is below)
+    double tissueMpp = 8;       ///< pixel size of the low-resolution tissue map, µm
+    double tissueMinOd = 0.06;  ///< floor of the tissue OD-sum threshold (glass is below)
     static const std::vector<ParamField<TilingParams>>& fields();
 };
 
@@ -47,22 +47,22 @@ struct IhcParams {
     double nucleusMinAreaUm2 = 12;
     double nucleusMaxAreaUm2 = 250;
     double maxCellRadiusUm = 12;
-    double membraneWidthUm = 1.5;     ///< half-width of the band sampled along the outline
-    double stainedOd = 0.05;          ///< membrane pixel counts as stained at or above this DAB OD
-    double faintOd = 0.18;            ///< faint below, weak-moderate at or above
-    double strongOd = 0.45;           ///< strong at or above
-    double completeFraction = 0.85;   ///< complete at or above this fraction of the circumference
-    double lateralFraction = 0.5;     ///< lateral/basolateral from here up to complete
-    double minStainedFraction = 0.10; ///< below this a membrane counts as unstained
-    int sectors = 36;                 ///< angular sectors for completeness
-    double analysisMpp = 0.5;         ///< pixel size the cells are analysed at, µm
-    double nucleusThresholdOd = 0.12; ///< hematoxylin OD above local background that is nucleus
-    double backgroundRadiusUm = 8;    ///< radius of the hematoxylin background estimate
-    double nucleusSplitUm = 0.6;      ///< h-maxima depth of the distance map that splits nuclei
-    double lymphocyteMaxAreaUm2 = 40; ///< small round dark nuclei up to this area are lymphocytes
-    double stromaMinElongation = 2.4; ///< nuclei at least this elongated are stroma (spindle cells)
-    double eosinRatio = 0.6;          ///< eosin / hematoxylin OD above this: H&E, not IHC
-    bool excludeNonTumour = true;     ///< exclude stroma and lymphocytes by the nucleus rule
+    double membraneWidthUm = 1.5;      ///< half-width of the band sampled along the outline
+    double stainedOd = 0.05;           ///< membrane pixel counts as stained at or above this DAB OD
+    double faintOd = 0.18;             ///< faint below, weak-moderate at or above
+    double strongOd = 0.45;            ///< strong at or above
+    double completeFraction = 0.85;    ///< complete at or above this fraction of the circumference
+    double lateralFraction = 0.5;      ///< lateral/basolateral from here up to complete
+    double minStainedFraction = 0.10;  ///< below this a membrane counts as unstained
+    int sectors = 36;                  ///< angular sectors for completeness
+    double analysisMpp = 0.5;          ///< pixel size the cells are analysed at, µm
+    double nucleusThresholdOd = 0.12;  ///< hematoxylin OD above local background that is nucleus
+    double backgroundRadiusUm = 8;     ///< radius of the hematoxylin background estimate
+    double nucleusSplitUm = 0.6;       ///< h-maxima depth of the distance map that splits nuclei
+    double lymphocyteMaxAreaUm2 = 50;  ///< small round dark nuclei up to this area are lymphocytes
+    double stromaMinElongation = 2.4;  ///< nuclei at least this elongated are stroma (spindle cells)
+    double eosinRatio = 0.6;           ///< eosin / hematoxylin OD above this: H&E, not IHC
+    bool excludeNonTumour = true;      ///< exclude stroma and lymphocytes by the nucleus rule
     static const std::vector<ParamField<IhcParams>>& fields();
 };
 
@@ -71,18 +71,18 @@ struct FishParams {
     std::string channelMap = "dapi=blue,her2=red,cep17=green";  ///< for RGB composites
     double nucleusMinAreaUm2 = 20;
     double nucleusMaxAreaUm2 = 300;
-    double spotSigmaUm = 0.25;        ///< expected spot radius (LoG scale)
-    double spotThresholdMad = 6;      ///< detection threshold in robust noise units
-    double mergeDistanceSpots = 1.0;  ///< merge spots closer than this many spot diameters
-    int nucleiToCount = 20;           ///< first N evaluable nuclei; 0 counts all
-    double nucleusMpp = 0.5;          ///< pixel size nuclei are segmented at, µm
-    double nucleusThresholdMad = 6;   ///< DAPI threshold floor above background, robust noise units
-    double nucleusSplitUm = 1.0;      ///< distance-map dip that separates touching nuclei, µm
-    double nucleusMinSolidity = 0.88; ///< less convex DAPI objects are unseparated clumps (overlapping)
-    double overlapIntensity = 1.5;    ///< DAPI above this multiple of the nucleus median marks an overlap
-    double overlapFraction = 0.08;    ///< nucleus area fraction that bright before it counts as overlapping
-    double backgroundRadiusUm = 2.5;  ///< probe background: opening radius, larger than a cluster
-    double clusterMinCopies = 2.5;    ///< a signal of at least this many single-spot intensities is a cluster
+    double spotSigmaUm = 0.25;         ///< expected spot radius (LoG scale)
+    double spotThresholdMad = 6;       ///< detection threshold in robust noise units
+    double mergeDistanceSpots = 1.0;   ///< merge spots closer than this many spot diameters
+    int nucleiToCount = 20;            ///< first N evaluable nuclei; 0 counts all
+    double nucleusMpp = 0.5;           ///< pixel size nuclei are segmented at, µm
+    double nucleusThresholdMad = 6;    ///< DAPI threshold floor above background, robust noise units
+    double nucleusSplitUm = 1.0;       ///< distance-map dip that separates touching nuclei, µm
+    double nucleusMinSolidity = 0.88;  ///< less convex DAPI objects are unseparated clumps (overlapping)
+    double overlapIntensity = 1.5;     ///< DAPI above this multiple of the nucleus median marks an overlap
+    double overlapFraction = 0.08;     ///< nucleus area fraction that bright before it counts as overlapping
+    double backgroundRadiusUm = 2.5;   ///< probe background: opening radius, larger than a cluster
+    double clusterMinCopies = 2.5;  ///< a signal of at least this many single-spot intensities is a cluster
     static const std::vector<ParamField<FishParams>>& fields();
 };
 
@@ -114,7 +114,7 @@ struct RuleParams {
     /// diameters of a gastric/lung carcinoma cell (10-12 µm): touching neighbours, also
     /// diagonal ones (1.41 diameters) and with segmentation jitter, are in; two cells with
     /// a cell-sized gap between them (2 diameters, 20-24 µm) are out.
-    double cohesionDistanceUm = 15;
+    double cohesionDistanceUm = 20;
 
     // ISH.
     std::string ishProbe = "dual";     ///< dual (HER2 + CEP17) or single (HER2 only)
@@ -152,7 +152,8 @@ struct AnalysisParams {
     /// Unknown keys and wrong types are errors naming the key; file is used in messages.
     static AnalysisParams fromJson(std::string_view text, const std::string& file = "protocol");
     static AnalysisParams load(const std::string& path);  ///< throws InputError/ParseError
-    /// Stable 16-hex-digit hash of all values (FNV-1a over the canonical JSON).
+    /// Stable 16-hex-digit hash of every value that can change a result (FNV-1a over the
+    /// canonical JSON); tiling.threads is left out since output does not depend on it.
     std::string hash() const;
 };
 

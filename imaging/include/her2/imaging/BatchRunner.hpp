@@ -66,7 +66,8 @@ public:
 
 struct BatchSummary {
     std::vector<BatchSlideResult> results;  ///< this run's share, in slide order
-    std::size_t scored = 0, notScorable = 0, failed = 0, skipped = 0;
+    std::size_t scored = 0, notScorable = 0, failed = 0;
+    std::size_t skipped = 0;  ///< reused from an earlier run (also counted in notScorable when so)
     std::filesystem::path summaryCsv, reportHtml;
     /// 0 every slide scored (or skipped as already done), 1 otherwise.
     int exitCode() const noexcept { return failed + notScorable == 0 ? 0 : 1; }

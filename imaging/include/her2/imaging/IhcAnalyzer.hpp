@@ -19,7 +19,9 @@ struct IhcRegionStats {
     double dabSum = 0;          ///< sum of DAB OD over tissue pixels
     double residualSum = 0;     ///< sum of residual (eosin for the default matrix) OD
     double dabPixels = 0;       ///< tissue pixels with DAB OD >= ihc.stainedOd
+    double eosinPixels = 0;     ///< tissue pixels where residual (eosin) OD >= 0.1 dominates both stains
     void add(const IhcRegionStats& o) noexcept {
+        eosinPixels += o.eosinPixels;
         tissuePixels += o.tissuePixels;
         hematoxylinSum += o.hematoxylinSum;
         dabSum += o.dabSum;
@@ -63,9 +65,9 @@ public:
 
     /// Why cells were excluded by excludeNonTumour().
     struct ExclusionCounts {
-        std::size_t lymphocyte = 0;    ///< small, round, dark nucleus
-        std::size_t spindle = 0;       ///< elongated (spindle) nucleus: stroma
-        std::size_t isolated = 0;      ///< no cohesive neighbours: stroma
+        std::size_t lymphocyte = 0;  ///< small, round, dark nucleus
+        std::size_t spindle = 0;     ///< elongated (spindle) nucleus: stroma
+        std::size_t isolated = 0;    ///< no cohesive neighbours: stroma
     };
 
     /// Marks non-tumour cells of a whole slide (needs all cells, so run after merging; cells

@@ -2,11 +2,25 @@
 /// @file Synthetic HER2 IHC bright-field slides (DAB membrane stain on hematoxylin) with
 /// exact per-cell truth and the slide score each rule set gives that truth.
 ///
-/// Geometry is in level-0 pixels; biological sizes in the spec are in microns and become
-/// pixels through spec.mpp. Rendering is deterministic for a seed: any rectangle can be
-/// rendered on its own and gives the same pixels as the same rectangle cut from a larger
-/// render, so a slide is rendered tile by tile in bounded memory, on several threads,
-/// with identical output.
+/// Geometry is in level-0 pixels (a pixel's centre is at its integer index); biological
+/// sizes in the spec are in microns and become pixels through spec.mpp.
+///
+/// Optical model: hematoxylin and DAB optical densities (base 10) are painted per pixel,
+/// blurred by a Gaussian of blurSigmaUm, turned into RGB by Beer-Lambert with the slide's
+/// jittered stain vectors and glass colour, plus sensor noise (and JPEG in the TIFF).
+/// Tumour cells are convex polygons (a Voronoi tessellation of a jittered hexagonal lattice,
+/// with a 0.3 µm intercellular gap); each stained cell's membrane is a band just inside its
+/// polygon, on the stained arcs only, of the Scheel 2018 width of its class (faint 0.64 µm,
+/// weak-moderate 1.0 µm, strong 2.1 µm, each +-10 %) and a drawn DAB OD per cell of
+/// 0.17-0.21 (faint), 0.45-0.54 (weak-moderate) or 0.85-1.10 (strong). An analyser reading
+/// the JPEG slide at 0.5 µm/px with the default Ruifrok-Johnston vectors measures stained
+/// membrane means of about 0.12, 0.32 and 0.83 (tests/imaging/phantom/IhcPhantomTest.cpp),
+/// well inside the classes faint [0.05, 0.18), weak-moderate [0.18, 0.45), strong >= 0.45.
+/// Cytoplasmic blush stays below 0.05 OD.
+///
+/// Rendering is deterministic for a seed: any rectangle can be rendered on its own and
+/// gives the same pixels as the same rectangle cut from a larger render, so a slide is
+/// rendered tile by tile in bounded memory, on several threads, with identical output.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -39,15 +53,15 @@ struct MembranePatternMix {
 
 /// One membrane intensity class of the tumour cells.
 struct MembraneClassSpec {
-    double fraction = 0;       ///< fraction of tumour cells in this class, [0, 1]
+    double fraction = 0;  ///< fraction of tumour cells in this class, [0, 1]
     MembranePatternMix patterns;
 };
 
 struct IhcPhantomSpec {
     std::uint64_t seed = 1;
-    std::int64_t width = 3000;    ///< level-0 px
-    std::int64_t height = 3000;   ///< level-0 px
-    double mpp = 0.25;            ///< µm per px (0.25: 40x)
+    std::int64_t width = 3000;   ///< level-0 px
+    std::int64_t height = 3000;  ///< level-0 px
+    double mpp = 0.25;           ///< µm per px (0.25: 40x)
 
     /// Tumour-cell classes indexed by core::IntensityClass {Negative, Faint, WeakModerate,
     /// Strong}. The Negative fraction is ignored: negative is whatever remains. Class
@@ -59,10 +73,11 @@ struct IhcPhantomSpec {
     double heterogeneity = 0;
     double heterogeneityScaleUm = 150;
 
-    double tumourFraction = 0.6;  ///< fraction of the tissue area (cell lattice sites) in tumour nests (rest stroma)
-    double nestScaleUm = 90;      ///< typical size of nests and stroma bands
-    double tissueMarginUm = 25;   ///< glass border around the tissue (irregular edge)
-    double cellDiameterUm = 15;   ///< mean tumour cell diameter (lattice spacing), 12-18
+    /// Fraction of the tissue area (cell lattice sites) in tumour nests; the rest is stroma.
+    double tumourFraction = 0.6;
+    double nestScaleUm = 90;           ///< typical size of nests and stroma bands
+    double tissueMarginUm = 25;        ///< glass border around the tissue (irregular edge)
+    double cellDiameterUm = 15;        ///< mean tumour cell diameter (lattice spacing), 12-18
     double lymphocyteFraction = 0.25;  ///< of stroma cells; the rest are spindle cells
     double stromaCellDensity = 0.45;   ///< fraction of stroma lattice sites that hold a cell nucleus
 
@@ -83,16 +98,17 @@ struct IhcPhantomSpec {
 
 /// One phantom cell as drawn. Tumour cells have a membrane class; others are None.
 struct IhcTruthCell {
-    std::int64_t id = 0;              ///< stable lattice index
-    double x = 0, y = 0;              ///< cell polygon centroid, level-0 px
+    std::int64_t id = 0;  ///< stable lattice index
+    double x = 0, y = 0;  ///< cell polygon centroid, level-0 px
     PhantomCellType type = PhantomCellType::Tumour;
     core::IntensityClass intensity = core::IntensityClass::Negative;
     core::MembranePattern pattern = core::MembranePattern::None;
-    double completeness = 0;          ///< exact stained fraction of the polygon perimeter
-    double membraneOd = 0;            ///< mean DAB OD of the drawn membrane band (0 if none)
-    double membraneWidthUm = 0;       ///< width of the drawn band
+    double completeness = 0;     ///< exact stained fraction of the polygon perimeter
+    double membraneOd = 0;       ///< DAB OD drawn in the membrane band before blur (0 if none);
+                                 ///< narrow bands read lower at 0.5 µm/px (see the file comment)
+    double membraneWidthUm = 0;  ///< width of the drawn band
     double nucleusX = 0, nucleusY = 0;
-    std::vector<core::PointD> polygon;        ///< cell outline, level-0 px
+    std::vector<core::PointD> polygon;         ///< cell outline, level-0 px
     std::vector<core::PointD> nucleusOutline;  ///< ellipse outline, level-0 px
     bool isTumour() const noexcept { return type == PhantomCellType::Tumour; }
 };
@@ -116,7 +132,7 @@ struct IhcStainModel {
 };
 
 struct IhcPhantomTruth {
-    std::string name;                 ///< case name, may be empty
+    std::string name;  ///< case name, may be empty
     IhcPhantomSpec spec;
     IhcStainModel stains;
     std::vector<IhcTruthCell> cells;  ///< every cell in tissue, sorted by id
@@ -167,7 +183,8 @@ cv::Mat renderIhcRegion(const IhcPhantomSpec& spec, const core::RectI& rect);
 /// on write failure, core::CancelledError if cancelled.
 IhcPhantomTruth writeIhcPhantom(const IhcPhantomSpec& spec, const std::filesystem::path& tiffPath,
                                 const std::string& name = {}, int threads = 2,
-                                core::ProgressSink* progress = nullptr, const core::CancelToken* cancel = nullptr);
+                                core::ProgressSink* progress = nullptr,
+                                const core::CancelToken* cancel = nullptr);
 
 /// "<dir>/<stem>.truth.json" for an image path.
 std::filesystem::path truthPathFor(const std::filesystem::path& imagePath);

@@ -14,8 +14,23 @@ class CellTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum class Column {
-        Index, X, Y, Score, Intensity, Pattern, Exclusion, CellArea, NucleusArea, NucleusHematoxylinOd,
-        NucleusCircularity, MembraneOdMean, MembraneOdMax, MembraneThickness, CytoplasmOd, Completeness, Count
+        Index,
+        X,
+        Y,
+        Score,
+        Intensity,
+        Pattern,
+        Exclusion,
+        CellArea,
+        NucleusArea,
+        NucleusHematoxylinOd,
+        NucleusCircularity,
+        MembraneOdMean,
+        MembraneOdMax,
+        MembraneThickness,
+        CytoplasmOd,
+        Completeness,
+        Count
     };
     /// Qt::UserRole + 1: the cell index into the table (std::size_t as qulonglong).
     static constexpr int CellIndexRole = Qt::UserRole + 1;
@@ -45,6 +60,7 @@ public:
 private:
     std::shared_ptr<const core::CellTable> m_cells;
     int m_fetched = 0;
+    bool m_inserting = false;  ///< views may call fetchMore from reset/insert handlers
 };
 
 }  // namespace her2::models

@@ -12,7 +12,8 @@ namespace her2::ui {
 enum class MessageKind { Information, Warning, Error };
 
 /// Signature of a message handler: parent widget (may be null), kind, title, one-line text.
-using MessageHandler = std::function<void(QWidget* parent, MessageKind kind, const QString& title, const QString& text)>;
+using MessageHandler =
+    std::function<void(QWidget* parent, MessageKind kind, const QString& title, const QString& text)>;
 
 /// Process-wide message hook. GUI-thread only.
 class ErrorReporter {
@@ -26,7 +27,8 @@ public:
 /// Installs a handler for the lifetime of the object and restores the previous one after.
 class ScopedMessageHandler {
 public:
-    explicit ScopedMessageHandler(MessageHandler handler) : m_previous(ErrorReporter::setHandler(std::move(handler))) {}
+    explicit ScopedMessageHandler(MessageHandler handler)
+        : m_previous(ErrorReporter::setHandler(std::move(handler))) {}
     ~ScopedMessageHandler() { ErrorReporter::setHandler(std::move(m_previous)); }
     ScopedMessageHandler(const ScopedMessageHandler&) = delete;
     ScopedMessageHandler& operator=(const ScopedMessageHandler&) = delete;

@@ -149,7 +149,12 @@ private:
     bool m_hasReport = false;
     core::MultiPolygon m_roi;
     int m_qaRow = -1;
-    QFutureWatcher<std::shared_ptr<imaging::SlideAnalysis>>* m_cellLoader = nullptr;
+    /// Cells read on a worker thread; an error travels as text so waiting never throws.
+    struct LoadedCells {
+        std::shared_ptr<imaging::SlideAnalysis> analysis;
+        QString error;
+    };
+    QFutureWatcher<LoadedCells>* m_cellLoader = nullptr;
 };
 
 }  // namespace her2::ui

@@ -30,8 +30,8 @@ enum class CellDrawMode { None, HeatMap, Dots, Outlines };
 
 /// Which layers are drawn and how strongly. Value type.
 struct OverlaySettings {
-    bool cells = true;        ///< outlines / dots of IHC cells
-    bool heatMap = true;      ///< class density when zoomed out
+    bool cells = true;    ///< outlines / dots of IHC cells
+    bool heatMap = true;  ///< class density when zoomed out
     bool roi = true;
     bool fishNuclei = true;
     bool her2Spots = true;
@@ -40,11 +40,11 @@ struct OverlaySettings {
     bool imageOverlay = true;   ///< an overlay picture (QA review)
     double opacity = 0.8;       ///< 0-1, applied to every layer but the ROI
     /// Outlines are drawn only when at most this many cells are in view ...
-    std::size_t maxOutlineCells = 12000;
+    std::size_t maxOutlineCells = 5000;
     /// ... and a cell is at least this wide on screen (px).
     double minOutlinePixels = 7;
     /// Dots are drawn up to this many cells in view; beyond that, the heat map.
-    std::size_t maxDotCells = 400000;
+    std::size_t maxDotCells = 150000;
 };
 
 /// Counters of the last frame, for tests and the benchmark.

@@ -11,9 +11,9 @@ namespace her2::ui {
 /// A report file as the score panel shows it.
 struct ReportFileContents {
     core::ScoreReport report;
-    Histogram histogram;     ///< membrane_od_histogram when present
-    QString slide;           ///< "slide" key
-    QString slidePath;       ///< "path" key
+    Histogram histogram;  ///< membrane_od_histogram when present
+    QString slide;        ///< "slide" key
+    QString slidePath;    ///< "path" key
 };
 
 /// Parses report JSON (keys in docs/formats.md). Unknown keys are ignored; missing ones

@@ -61,6 +61,10 @@ public:
 
     ViewerTool tool() const noexcept { return m_tool; }
     void setTool(ViewerTool tool);
+    /// Shows or hides the scale bar, magnification and minimap (on by default); off gives
+    /// a picture of the slide alone, as for a reference comparison.
+    void setHudVisible(bool on);
+    bool hudVisible() const noexcept { return m_hudVisible; }
     /// Turns smooth (animated) zoom off, e.g. for tests.
     void setAnimationsEnabled(bool on) { m_animate = on; }
 
@@ -114,7 +118,8 @@ protected:
     void leaveEvent(QEvent* event) override;
 
 private:
-    void paintView(QPainter& p, const ViewTransform& view, bool withOverlay, bool withHud, bool requestMissing) const;
+    void paintView(QPainter& p, const ViewTransform& view, bool withOverlay, bool withHud,
+                   bool requestMissing) const;
     void paintTiles(QPainter& p, const ViewTransform& view, bool requestMissing) const;
     void paintHud(QPainter& p, const ViewTransform& view) const;
     void paintDrawing(QPainter& p, const ViewTransform& view) const;
@@ -146,6 +151,7 @@ private:
     double m_zoomTarget = 1;
     QPointF m_zoomAnchorScreen, m_zoomAnchorSlide;
     bool m_animate = true;
+    bool m_hudVisible = true;
 
     ViewerTool m_tool = ViewerTool::Pan;
     bool m_dragging = false;

@@ -24,8 +24,8 @@ struct TileKey {
     friend bool operator==(const TileKey&, const TileKey&) = default;
 };
 inline size_t qHash(const TileKey& k, size_t seed = 0) noexcept {
-    return ::qHash((std::uint64_t(std::uint32_t(k.level)) << 48) ^ (std::uint64_t(std::uint32_t(k.col)) << 24) ^
-                       std::uint64_t(std::uint32_t(k.row)),
+    return ::qHash((std::uint64_t(std::uint32_t(k.level)) << 48) ^
+                       (std::uint64_t(std::uint32_t(k.col)) << 24) ^ std::uint64_t(std::uint32_t(k.row)),
                    seed);
 }
 

@@ -8,9 +8,9 @@ namespace her2::ui {
 
 /// screen = (slide - center) * scale + viewport centre. Value type, cheap to copy.
 struct ViewTransform {
-    QPointF center;       ///< level-0 point at the middle of the viewport
-    double scale = 1;     ///< screen px per level-0 px
-    QSizeF viewport;      ///< widget size, px
+    QPointF center;    ///< level-0 point at the middle of the viewport
+    double scale = 1;  ///< screen px per level-0 px
+    QSizeF viewport;   ///< widget size, px
 
     QPointF toScreen(QPointF slide) const noexcept {
         return {(slide.x() - center.x()) * scale + viewport.width() / 2.0,

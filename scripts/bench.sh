@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Speed, memory and accuracy in one run, printed as one table (docs/benchmarks.md).
+# Usage: scripts/bench.sh [BUILD_DIR]   (make bench)
+# Env: BENCH_SIDE (default 30000 px), BENCH_OUT (default out/bench).
+set -euo pipefail
+build=${1:-build/release}
+side=${BENCH_SIDE:-30000}
+out=${BENCH_OUT:-out/bench}
+cli="$build/app/her2scope"
+mkdir -p "$out"
+
+# Reads a numeric or string field from a one-line JSON object.
+jget() { sed -E "s/.*\"$1\":\"?([^,\"}]*)\"?.*/\1/" <<<"$2"; }
+
+slide="$out/wsi-${side}.tif"
+if [ ! -f "$slide" ] || [ ! -f "$out/wsi-${side}.truth.json" ]; then
+  echo "generating a ${side}x${side} px 40x phantom (once): $slide" >&2
+  "$cli" phantom ihc --case breast-2plus --width "$side" --height "$side" --threads 2 -o "$slide" >&2
+fi
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "slide:   $slide (${side}x${side} px at 0.25 um/px)"
+echo
+printf '%-8s %-22s %-22s %-8s %-14s %-10s\n' threads "OpenSlide read mm2/s" "IHC analysis mm2/s" ratio "analysis RSS" seconds
+declare -A secs
+for t in 1 2; do
+  read_json=$("$cli" bench read "$slide" --threads "$t")
+  ihc_json=$("$cli" bench ihc "$slide" --threads "$t")
+  r=$(jget mm2_per_s "$read_json"); a=$(jget mm2_per_s "$ihc_json")
+  secs[$t]=$(jget seconds "$ihc_json")
+  printf '%-8s %-22.3f %-22.3f %-8.2f %-14s %-10.1f\n' "$t" "$r" "$a" "$(awk -v a="$a" -v r="$r" 'BEGIN{print a/r}')" \
+    "$(jget peak_rss_mb "$ihc_json" | awk '{printf "%.0f MB", $1}')" "${secs[$t]}"
+done
+awk -v a="${secs[1]}" -v b="${secs[2]}" 'BEGIN{printf "2 threads vs 1: %.2fx faster\n\n", a/b}'
+
+fish_json=$("$cli" bench fish --size 2048 --repeat 5)
+printf 'FISH 2048x2048 three-channel field, 1 core: median %.0f ms (%.1f fields/s)\n\n' \
+  "$(jget median_ms "$fish_json")" "$(jget fields_per_s "$fish_json")"
+
+if [ -x "$build/ui/her2scope-render-bench" ] || [ -x "$build/app/her2scope-render-bench" ]; then
+  rb=$(ls "$build"/ui/her2scope-render-bench "$build"/app/her2scope-render-bench 2>/dev/null | head -1)
+  echo "viewer overlay, 1,000,000 cells, offscreen:"
+  QT_QPA_PLATFORM=offscreen "$rb" --cells 1000000 | grep -v '^{' || true
+  echo
+fi
+
+echo "accuracy (phantom sets):"
+"$cli" accuracy all -o "$out/accuracy" --threads 2 || true
