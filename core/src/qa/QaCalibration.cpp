@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "QaParsing.hpp"
+#include "ScoreFileParsing.hpp"
 #include "her2/core/Errors.hpp"
 #include "her2/core/QaStatistics.hpp"
 #include "her2/core/ScoringRules.hpp"

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "QaParsing.hpp"
+#include "ScoreFileParsing.hpp"
 #include "her2/core/Csv.hpp"
 #include "her2/core/Errors.hpp"
 
