@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "her2/core/Csv.hpp"
 #include "her2/core/Errors.hpp"
 #include "her2/imaging/AtomicFile.hpp"
 #include "her2/imaging/SlideHash.hpp"
@@ -115,14 +116,8 @@ BatchSlideResult resultFromReport(const json& j) {
     return r;
 }
 
-std::string csvCell(std::string s) {
-    if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s.insert(0, "'");
-    if (s.find_first_of(",\"\n\r") != std::string::npos) {
-        std::string q = "\"";
-        for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return q + "\"";
-    }
-    return s;
+std::string csvCell(std::string_view s) {
+    return core::csvEscape(s);
 }
 
 std::string jsonField(const json& j, const char* key) {

@@ -1,4 +1,5 @@
 #include "her2/imaging/QaReport.hpp"
+#include "report/HtmlReport.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -22,30 +23,7 @@ namespace fs = std::filesystem;
 constexpr int kThumbEdge = 240;  ///< longest thumbnail edge, px
 
 std::string esc(std::string_view in) {
-    std::string out;
-    out.reserve(in.size());
-    for (const char c : in) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
+    return htmlEscape(in);
 }
 
 /// A relative path as a URL path: every byte outside the unreserved set and '/' is

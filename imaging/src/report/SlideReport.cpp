@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "her2/core/Csv.hpp"
 #include "her2/core/Errors.hpp"
 #include "her2/core/GeoJson.hpp"
 #include "her2/imaging/AtomicFile.hpp"
@@ -27,15 +28,7 @@ double round4(double v) {
 }
 
 std::string csvCell(std::string_view s) {
-    std::string out(s);
-    if (!out.empty() && (out[0] == '=' || out[0] == '+' || out[0] == '-' || out[0] == '@'))
-        out.insert(0, "'");
-    if (out.find_first_of(",\"\n\r") != std::string::npos) {
-        std::string q = "\"";
-        for (char c : out) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return q + "\"";
-    }
-    return out;
+    return core::csvEscape(s);
 }
 
 std::string num(double v) {
