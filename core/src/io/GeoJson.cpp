@@ -1,5 +1,7 @@
 #include "her2/core/GeoJson.hpp"
 
+#include "io/JsonText.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -18,23 +20,12 @@ using Json = nlohmann::ordered_json;  // keeps measurement order
 
 /// Parses JSON, turning nlohmann's byte offset into a 1-based line and column.
 Json parseJson(std::string_view text, const std::string& file) {
-    try {
-        return Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        std::size_t line = 1, col = 1;
-        for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        throw ParseError(file, line, col, "not valid JSON");
-    }
+    return detail::parseJsonText<Json>(text, file);
 }
 
-[[noreturn]] void fail(const std::string& file, const std::string& problem) { throw ParseError(file, 0, 0, problem); }
+[[noreturn]] void fail(const std::string& file, const std::string& problem) {
+    throw ParseError(file, 0, 0, problem);
+}
 
 Ring readRing(const Json& j, const std::string& file) {
     if (!j.is_array()) fail(file, "a linear ring must be an array of positions");
@@ -118,7 +109,8 @@ std::vector<Json> featuresOf(const Json& doc, const std::string& file) {
     if (doc.is_array()) return doc.get<std::vector<Json>>();
     const std::string type = typeOf(doc, file);
     if (type == "Feature") return {doc};
-    if (type != "FeatureCollection") fail(file, "expected a FeatureCollection or Feature, got \"" + type + "\"");
+    if (type != "FeatureCollection")
+        fail(file, "expected a FeatureCollection or Feature, got \"" + type + "\"");
     const Json& fs = member(doc, "features", file, "FeatureCollection");
     if (!fs.is_array()) fail(file, "\"features\" must be an array");
     return fs.get<std::vector<Json>>();
@@ -178,7 +170,9 @@ void writePolygon(std::ostream& out, const Polygon& p) {
 
 }  // namespace
 
-std::string jsonQuote(std::string_view s) { return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string jsonQuote(std::string_view s) {
+    return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 MultiPolygon parseRoiGeoJson(std::string_view text, const std::string& file) {
     const Json doc = parseJson(text, file);
@@ -211,8 +205,8 @@ void CellFeatureWriter::add(const CellFeature& f) {
     }
     m_out << R"(,"properties":{"objectType":)" << jsonQuote(f.objectType);
     if (!f.className.empty()) {
-        m_out << R"(,"classification":{"name":)" << jsonQuote(f.className) << ",\"color\":[" << int(f.color[0])
-              << ',' << int(f.color[1]) << ',' << int(f.color[2]) << "]}";
+        m_out << R"(,"classification":{"name":)" << jsonQuote(f.className) << ",\"color\":["
+              << int(f.color[0]) << ',' << int(f.color[1]) << ',' << int(f.color[2]) << "]}";
     }
     m_out << ",\"measurements\":{";
     for (std::size_t i = 0; i < f.measurements.size(); ++i) {
@@ -247,7 +241,8 @@ std::vector<CellFeature> parseCellFeatures(std::string_view text, const std::str
                 cf.className = c->value("name", std::string());
                 if (const auto col = c->find("color"); col != c->end() && col->is_array() && col->size() == 3)
                     for (std::size_t k = 0; k < 3; ++k)
-                        cf.color[k] = static_cast<std::uint8_t>(std::clamp((*col)[k].is_number() ? (*col)[k].get<int>() : 0, 0, 255));
+                        cf.color[k] = static_cast<std::uint8_t>(
+                            std::clamp((*col)[k].is_number() ? (*col)[k].get<int>() : 0, 0, 255));
             }
             if (const auto m = props->find("measurements"); m != props->end()) {
                 if (m->is_object()) {
@@ -257,8 +252,9 @@ std::vector<CellFeature> parseCellFeatures(std::string_view text, const std::str
                     for (const Json& e : *m)
                         if (e.is_object() && e.contains("name"))
                             cf.measurements.emplace_back(e["name"].get<std::string>(),
-                                                         e.value("value", Json()).is_number() ? e["value"].get<double>()
-                                                                                              : std::nan(""));
+                                                         e.value("value", Json()).is_number()
+                                                             ? e["value"].get<double>()
+                                                             : std::nan(""));
                 }
             }
         }

@@ -9,6 +9,7 @@
 #include "ParamsAccess.hpp"
 #include "her2/core/Errors.hpp"
 #include "her2/core/Params.hpp"
+#include "io/JsonText.hpp"
 
 namespace her2::core {
 namespace {
@@ -160,22 +161,7 @@ std::string AnalysisParams::toJson() const {
 }
 
 AnalysisParams AnalysisParams::fromJson(std::string_view text, const std::string& file) {
-    Json doc;
-    try {
-        doc = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        // nlohmann reports a byte offset; turn it into line and column.
-        std::size_t line = 1, col = 1;
-        for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        throw ParseError(file, line, col, "not valid JSON");
-    }
+    const Json doc = detail::parseJsonText<Json>(text, file);
     if (!doc.is_object()) throw ParseError(file, 0, 0, "a protocol must be a JSON object");
     if (doc.contains("format") && doc["format"] != kFormat)
         throw ParseError(file, 0, 0, "format is not \"her2scope-protocol\"");
