@@ -29,8 +29,8 @@ std::string defaultDescription(const PyramidTiffOptions& o, std::int64_t w, std:
 }
 
 /// Sets the tags every level shares.
-void setLevelTags(const TiffHandle& tif, const PyramidTiffOptions& o, const LevelGeometry& g, double downsample,
-                  bool reduced, const std::string& description, bool forEncoding) {
+void setLevelTags(const TiffHandle& tif, const PyramidTiffOptions& o, const LevelGeometry& g,
+                  double downsample, bool reduced, const std::string& description, bool forEncoding) {
     TIFF* t = tif.get();
     tif.check(TIFFSetField(t, TIFFTAG_SUBFILETYPE, reduced ? FILETYPE_REDUCEDIMAGE : 0), "SubfileType");
     tif.check(TIFFSetField(t, TIFFTAG_IMAGEWIDTH, static_cast<std::uint32_t>(g.width)), "ImageWidth");
@@ -45,31 +45,32 @@ void setLevelTags(const TiffHandle& tif, const PyramidTiffOptions& o, const Leve
     tif.check(TIFFSetField(t, TIFFTAG_YRESOLUTION, pxPerCm), "YResolution");
     tif.check(TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_CENTIMETER), "ResolutionUnit");
     tif.check(TIFFSetField(t, TIFFTAG_SOFTWARE, "HER2Scope"), "Software");
-    if (!description.empty()) tif.check(TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, description.c_str()), "ImageDescription");
+    if (!description.empty())
+        tif.check(TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, description.c_str()), "ImageDescription");
     switch (o.compression) {
-    case TiffCompression::Jpeg:
-        tif.check(TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_JPEG), "Compression");
-        if (o.jpegColor == JpegColorSpace::YCbCr) {
-            tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR), "Photometric");
-            tif.check(TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, 2, 2), "YCbCrSubsampling");
-        } else {
+        case TiffCompression::Jpeg:
+            tif.check(TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_JPEG), "Compression");
+            if (o.jpegColor == JpegColorSpace::YCbCr) {
+                tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR), "Photometric");
+                tif.check(TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, 2, 2), "YCbCrSubsampling");
+            } else {
+                tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB), "Photometric");
+            }
+            if (forEncoding) {
+                tif.check(TIFFSetField(t, TIFFTAG_JPEGQUALITY, o.jpegQuality), "JpegQuality");
+                if (o.jpegColor == JpegColorSpace::YCbCr)
+                    tif.check(TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB), "JpegColorMode");
+            }
+            break;
+        case TiffCompression::Deflate:
+            tif.check(TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE), "Compression");
             tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB), "Photometric");
-        }
-        if (forEncoding) {
-            tif.check(TIFFSetField(t, TIFFTAG_JPEGQUALITY, o.jpegQuality), "JpegQuality");
-            if (o.jpegColor == JpegColorSpace::YCbCr)
-                tif.check(TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB), "JpegColorMode");
-        }
-        break;
-    case TiffCompression::Deflate:
-        tif.check(TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE), "Compression");
-        tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB), "Photometric");
-        tif.check(TIFFSetField(t, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL), "Predictor");
-        break;
-    case TiffCompression::None:
-        tif.check(TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE), "Compression");
-        tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB), "Photometric");
-        break;
+            tif.check(TIFFSetField(t, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL), "Predictor");
+            break;
+        case TiffCompression::None:
+            tif.check(TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE), "Compression");
+            tif.check(TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB), "Photometric");
+            break;
     }
 }
 
@@ -91,8 +92,8 @@ void encodeTileRow(const TiffHandle& tif, const cv::Mat& row, std::int64_t rowIn
             // Edge padding by replication keeps JPEG blocks at the border clean.
             cv::copyMakeBorder(src, tile, 0, tileSize - h, 0, tileSize - w, cv::BORDER_REPLICATE);
         }
-        const std::uint32_t index =
-            TIFFComputeTile(tif.get(), static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(rowIndex * tileSize), 0, 0);
+        const std::uint32_t index = TIFFComputeTile(tif.get(), static_cast<std::uint32_t>(x0),
+                                                    static_cast<std::uint32_t>(rowIndex * tileSize), 0, 0);
         if (TIFFWriteEncodedTile(tif.get(), index, buffer.data(), static_cast<tmsize_t>(tileBytes)) < 0)
             tif.fail("cannot write tile");
     }
@@ -110,20 +111,20 @@ struct PyramidTiffWriter::Impl {
     std::vector<std::uint8_t> tileBuffer;
 
     // Level 0 input state.
-    std::int64_t rowsDone = 0;   ///< level-0 tile rows written
-    cv::Mat pendingRow;          ///< tiles collected by writeTile()
+    std::int64_t rowsDone = 0;  ///< level-0 tile rows written
+    cv::Mat pendingRow;         ///< tiles collected by writeTile()
     int pendingTiles = 0;
 
     // Lower levels: spooled to temporary TIFFs.
     struct Lower {
         std::filesystem::path spool;
         std::optional<TiffHandle> tif;
-        cv::Mat buffer;          ///< one tile row being filled (tileSize x width)
-        int filled = 0;          ///< rows filled in buffer
+        cv::Mat buffer;  ///< one tile row being filled (tileSize x width)
+        int filled = 0;  ///< rows filled in buffer
         std::int64_t rowIndex = 0;
         std::int64_t rowsReceived = 0;
     };
-    std::vector<Lower> lower;   ///< lower[i] is level i + 1
+    std::vector<Lower> lower;  ///< lower[i] is level i + 1
 
     ~Impl() {
         std::error_code ec;
@@ -184,7 +185,8 @@ struct PyramidTiffWriter::Impl {
     void acceptLevel0Row(const cv::Mat& row) {
         const int ts = options.tileSize;
         const std::int64_t tileRows = (levels[0].height + ts - 1) / ts;
-        if (rowsDone >= tileRows) throw core::InputError(path.string(), "more tile rows than the image height");
+        if (rowsDone >= tileRows)
+            throw core::InputError(path.string(), "more tile rows than the image height");
         const std::int64_t expectRows = std::min<std::int64_t>(ts, levels[0].height - rowsDone * ts);
         if (row.type() != CV_8UC3 || row.cols != levels[0].width || row.rows != expectRows)
             throw core::InputError(path.string(), "tile row of wrong size or type");
@@ -199,7 +201,8 @@ struct PyramidTiffWriter::Impl {
         l.tif->close();
         l.tif.reset();
         TiffHandle src(l.spool, "r");
-        const double downsample = static_cast<double>(levels[0].width) / static_cast<double>(levels[level].width);
+        const double downsample =
+            static_cast<double>(levels[0].width) / static_cast<double>(levels[level].width);
         setLevelTags(*main, options, levels[level], downsample, true, {}, false);
         TIFF* s = src.get();
         TIFF* d = main->get();
@@ -209,7 +212,8 @@ struct PyramidTiffWriter::Impl {
             if (TIFFGetField(s, TIFFTAG_JPEGTABLES, &count, &tables) && count > 0)
                 main->check(TIFFSetField(d, TIFFTAG_JPEGTABLES, count, tables), "JPEGTables");
             float* refbw = nullptr;
-            if (options.jpegColor == JpegColorSpace::YCbCr && TIFFGetField(s, TIFFTAG_REFERENCEBLACKWHITE, &refbw) && refbw)
+            if (options.jpegColor == JpegColorSpace::YCbCr &&
+                TIFFGetField(s, TIFFTAG_REFERENCEBLACKWHITE, &refbw) && refbw)
                 main->check(TIFFSetField(d, TIFFTAG_REFERENCEBLACKWHITE, refbw), "ReferenceBlackWhite");
         }
         if (options.compression == TiffCompression::Deflate)
@@ -219,7 +223,8 @@ struct PyramidTiffWriter::Impl {
         for (std::uint32_t i = 0; i < tiles; ++i) {
             const tmsize_t size = static_cast<tmsize_t>(TIFFGetStrileByteCount(s, i));
             raw.resize(static_cast<std::size_t>(size));
-            if (size <= 0 || TIFFReadRawTile(s, i, raw.data(), size) != size) src.fail("cannot read spooled tile");
+            if (size <= 0 || TIFFReadRawTile(s, i, raw.data(), size) != size)
+                src.fail("cannot read spooled tile");
             if (TIFFWriteRawTile(d, i, raw.data(), size) != size) main->fail("cannot write tile");
         }
         main->check(TIFFWriteDirectory(d), "cannot write directory");
@@ -244,7 +249,8 @@ PyramidTiffWriter::PyramidTiffWriter(std::filesystem::path path, std::int64_t wi
         throw core::InputError(file, "tile size must be a positive multiple of 16");
     if (options.downsampleStep != 2 && options.downsampleStep != 4)
         throw core::InputError(file, "downsample step must be 2 or 4");
-    if (options.jpegQuality < 1 || options.jpegQuality > 100) throw core::InputError(file, "JPEG quality must be 1-100");
+    if (options.jpegQuality < 1 || options.jpegQuality > 100)
+        throw core::InputError(file, "JPEG quality must be 1-100");
     if (!(options.mpp > 0)) throw core::InputError(file, "mpp must be positive");
 
     m.levels.push_back({width, height});
@@ -268,16 +274,22 @@ PyramidTiffWriter::PyramidTiffWriter(std::filesystem::path path, std::int64_t wi
         l.tif.emplace(l.spool, mode);
         const double ds = static_cast<double>(width) / static_cast<double>(m.levels[i].width);
         setLevelTags(*l.tif, options, m.levels[i], ds, true, {}, true);
-        l.buffer.create(options.tileSize, static_cast<int>(m.levels[i].width), CV_8UC3);
+        // Zeroed: libjpeg reads whole tiles, and the file must not depend on stale heap bytes.
+        l.buffer = cv::Mat::zeros(options.tileSize, static_cast<int>(m.levels[i].width), CV_8UC3);
         m.lower.push_back(std::move(l));
     }
-    m.pendingRow.create(std::min<int>(options.tileSize, static_cast<int>(height)), static_cast<int>(width), CV_8UC3);
+    m.pendingRow = cv::Mat::zeros(std::min<int>(options.tileSize, static_cast<int>(height)),
+                                  static_cast<int>(width), CV_8UC3);
 }
 
 PyramidTiffWriter::~PyramidTiffWriter() = default;
 
-int PyramidTiffWriter::levelCount() const noexcept { return static_cast<int>(m_impl->levels.size()); }
-const PyramidTiffOptions& PyramidTiffWriter::options() const noexcept { return m_impl->options; }
+int PyramidTiffWriter::levelCount() const noexcept {
+    return static_cast<int>(m_impl->levels.size());
+}
+const PyramidTiffOptions& PyramidTiffWriter::options() const noexcept {
+    return m_impl->options;
+}
 
 void PyramidTiffWriter::writeTile(const cv::Mat& rgbTile) {
     Impl& m = *m_impl;
@@ -289,7 +301,8 @@ void PyramidTiffWriter::writeTile(const cv::Mat& rgbTile) {
     const int w = std::min<int>(ts, static_cast<int>(m.levels[0].width) - x0);
     if (rgbTile.type() != CV_8UC3 || rgbTile.cols != w || rgbTile.rows != rowHeight)
         throw core::InputError(m.path.string(), "tile of wrong size or type");
-    if (m.pendingRow.rows != rowHeight) m.pendingRow.create(static_cast<int>(rowHeight), m.pendingRow.cols, CV_8UC3);
+    if (m.pendingRow.rows != rowHeight)
+        m.pendingRow.create(static_cast<int>(rowHeight), m.pendingRow.cols, CV_8UC3);
     rgbTile.copyTo(m.pendingRow(cv::Rect(x0, 0, w, static_cast<int>(rowHeight))));
     if (++m.pendingTiles == tilesAcross) {
         m.pendingTiles = 0;
@@ -298,7 +311,8 @@ void PyramidTiffWriter::writeTile(const cv::Mat& rgbTile) {
 }
 
 void PyramidTiffWriter::writeTileRow(const cv::Mat& rgbRow) {
-    if (m_impl->pendingTiles != 0) throw core::InputError(m_impl->path.string(), "tile row given after single tiles");
+    if (m_impl->pendingTiles != 0)
+        throw core::InputError(m_impl->path.string(), "tile row given after single tiles");
     m_impl->acceptLevel0Row(rgbRow);
 }
 
@@ -318,8 +332,10 @@ void PyramidTiffWriter::finish() {
     m.finished = true;
 }
 
-void writePyramidTiff(const std::filesystem::path& path, const cv::Mat& rgb, const PyramidTiffOptions& options) {
-    if (rgb.type() != CV_8UC3 || rgb.empty()) throw core::InputError(path.string(), "image must be non-empty CV_8UC3");
+void writePyramidTiff(const std::filesystem::path& path, const cv::Mat& rgb,
+                      const PyramidTiffOptions& options) {
+    if (rgb.type() != CV_8UC3 || rgb.empty())
+        throw core::InputError(path.string(), "image must be non-empty CV_8UC3");
     PyramidTiffWriter w(path, rgb.cols, rgb.rows, options);
     for (int y = 0; y < rgb.rows; y += options.tileSize)
         w.writeTileRow(rgb.rowRange(y, std::min(rgb.rows, y + options.tileSize)));
