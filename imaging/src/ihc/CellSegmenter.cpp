@@ -1,6 +1,7 @@
 #include "her2/imaging/CellSegmenter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,72 +17,91 @@ namespace {
 // result does not depend on anything but the inputs.
 constexpr int kLevels = 1024;
 
-struct Item {
-    int index;
-    int label;
-};
-
 }  // namespace
 
 void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& allowed,
                     const std::vector<cv::Point2d>& centres, double maxRadius) {
     CV_Assert(markers.type() == CV_32S && elevation.type() == CV_32F && markers.size() == elevation.size());
-    CV_Assert(markers.isContinuous());
+    CV_Assert(allowed.empty() || (allowed.type() == CV_8U && allowed.size() == markers.size()));
     const int w = markers.cols, h = markers.rows;
     if (w == 0 || h == 0) return;
-    cv::Mat elevC = elevation.isContinuous() ? elevation : elevation.clone();
-    int* lab = markers.ptr<int>();
-    const float* elev = elevC.ptr<float>();
-    cv::Mat allowedC;
-    if (!allowed.empty()) allowedC = allowed.isContinuous() ? allowed : allowed.clone();
-    const unsigned char* ok = allowedC.empty() ? nullptr : allowedC.ptr<unsigned char>();
     const double r2 = maxRadius * maxRadius;
     const bool limit = maxRadius > 0 && !centres.empty();
 
     double lo = 0, hi = 0;
-    cv::minMaxLoc(elevC, &lo, &hi);
+    cv::minMaxLoc(elevation, &lo, &hi);
     const double scale = hi > lo ? (kLevels - 1) / (hi - lo) : 0;
-    auto levelOf = [&](int i) { return static_cast<int>((elev[i] - lo) * scale); };
 
-    // queued: 1 once a pixel sits in a bucket, so each pixel is queued at most once (its
-    // label is that of the first neighbour that reached it, as in Meyer's flooding).
-    std::vector<std::uint8_t> queued(static_cast<std::size_t>(w) * h, 0);
-    std::vector<std::vector<Item>> buckets(kLevels);
+    // State on a copy framed by one blocked pixel, so that neighbours are index offsets with
+    // no bounds tests: kBlocked (frame, not allowed), 0 (free), L > 0 (labelled), and
+    // -2 - L while queued for label L (each pixel is queued at most once; its label is that
+    // of the first neighbour that reached it, as in Meyer's flooding).
+    constexpr int kBlocked = -1;
+    const int stride = w + 2;
+    const std::size_t n = static_cast<std::size_t>(stride) * static_cast<std::size_t>(h + 2);
+    std::vector<int> state(n, kBlocked);
+    std::vector<std::uint16_t> level(n, 0);
+    for (int y = 0; y < h; ++y) {
+        const int* m = markers.ptr<int>(y);
+        const float* e = elevation.ptr<float>(y);
+        const unsigned char* ok = allowed.empty() ? nullptr : allowed.ptr<unsigned char>(y);
+        int* s = state.data() + static_cast<std::size_t>(y + 1) * stride + 1;
+        std::uint16_t* lv = level.data() + static_cast<std::size_t>(y + 1) * stride + 1;
+        for (int x = 0; x < w; ++x) {
+            s[x] = m[x] > 0 ? m[x] : (ok && !ok[x] ? kBlocked : 0);
+            lv[x] = static_cast<std::uint16_t>(static_cast<int>((e[x] - lo) * scale));
+        }
+    }
+
+    // One FIFO per level, linked through `next`: no allocation while flooding.
+    std::vector<int> next(n, -1);
+    std::array<int, kLevels> head, tail;
+    head.fill(-1);
+    tail.fill(-1);
+    const double invStride = 1.0 / stride;
     int current = 0;
-    auto tryPush = [&](int x, int y, int label) {
-        if (x < 0 || y < 0 || x >= w || y >= h) return;
-        const int i = y * w + x;
-        if (lab[i] != 0 || queued[static_cast<std::size_t>(i)] || (ok && !ok[i])) return;
+    auto push = [&](int i, int label) {
+        if (state[static_cast<std::size_t>(i)] != 0) return;
         if (limit) {
+            // Exact: (i + 0.5) / stride never lies within rounding error of an integer.
+            const int y = static_cast<int>((i + 0.5) * invStride);
+            const int x = i - y * stride;
             const auto& c = centres[static_cast<std::size_t>(label)];
-            const double dx = x - c.x, dy = y - c.y;
+            const double dx = x - 1 - c.x, dy = y - 1 - c.y;
             if (dx * dx + dy * dy > r2) return;
         }
-        queued[static_cast<std::size_t>(i)] = 1;
-        buckets[static_cast<std::size_t>(std::max(current, levelOf(i)))].push_back({i, label});
+        state[static_cast<std::size_t>(i)] = -2 - label;
+        const int l = std::max<int>(current, level[static_cast<std::size_t>(i)]);
+        if (tail[static_cast<std::size_t>(l)] < 0)
+            head[static_cast<std::size_t>(l)] = i;
+        else
+            next[static_cast<std::size_t>(tail[static_cast<std::size_t>(l)])] = i;
+        tail[static_cast<std::size_t>(l)] = i;
     };
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-            const int l = lab[y * w + x];
-            if (l <= 0) continue;
-            tryPush(x - 1, y, l);
-            tryPush(x + 1, y, l);
-            tryPush(x, y - 1, l);
-            tryPush(x, y + 1, l);
+    auto pushNeighbours = [&](int i, int label) {
+        push(i - 1, label);
+        push(i + 1, label);
+        push(i - stride, label);
+        push(i + stride, label);
+    };
+    for (int y = 1; y <= h; ++y)
+        for (int x = 1; x <= w; ++x) {
+            const int i = y * stride + x;
+            if (const int l = state[static_cast<std::size_t>(i)]; l > 0) pushNeighbours(i, l);
         }
     for (current = 0; current < kLevels; ++current) {
-        auto& bucket = buckets[static_cast<std::size_t>(current)];
-        // The bucket may grow while it is drained (pixels at or below the current level).
-        for (std::size_t k = 0; k < bucket.size(); ++k) {
-            const Item item = bucket[k];
-            lab[item.index] = item.label;
-            const int x = item.index % w, y = item.index / w;
-            tryPush(x - 1, y, item.label);
-            tryPush(x + 1, y, item.label);
-            tryPush(x, y - 1, item.label);
-            tryPush(x, y + 1, item.label);
+        // The list may grow while it is drained (pixels at or below the current level), so
+        // the successor is read after the pixel's neighbours are queued.
+        for (int i = head[static_cast<std::size_t>(current)]; i >= 0; i = next[static_cast<std::size_t>(i)]) {
+            const int label = -2 - state[static_cast<std::size_t>(i)];
+            state[static_cast<std::size_t>(i)] = label;
+            pushNeighbours(i, label);
         }
-        std::vector<Item>().swap(bucket);
+    }
+    for (int y = 0; y < h; ++y) {
+        int* m = markers.ptr<int>(y);
+        const int* s = state.data() + static_cast<std::size_t>(y + 1) * stride + 1;
+        for (int x = 0; x < w; ++x) m[x] = std::max(s[x], 0);
     }
 }
 

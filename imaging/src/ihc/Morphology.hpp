@@ -5,7 +5,7 @@
 namespace her2::imaging::detail {
 
 /// Grey reconstruction by dilation of `marker` under `mask` (both CV_32F, marker <= mask
-/// after clamping), 8-connected, iterated to stability.
+/// after clamping), 8-connected: the result of dilating under the mask to stability.
 cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask);
 
 /// Fills background holes of a CV_8U mask (255/0) smaller than maxHoleArea pixels that do
