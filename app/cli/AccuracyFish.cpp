@@ -70,7 +70,7 @@ FishPhantomTruth ensureCase(const FishPhantomCase& c, const fs::path& dir) {
     return imaging::readFishTruthJson(truth);
 }
 
-CaseResult runCase(const FishPhantomCase& c, const fs::path& dir) {
+CaseResult runCase(const FishPhantomCase& c, const fs::path& dir, const core::AnalysisParams& base) {
     CaseResult r;
     r.name = c.name;
     const FishPhantomTruth truth = ensureCase(c, dir);
@@ -79,7 +79,7 @@ CaseResult runCase(const FishPhantomCase& c, const fs::path& dir) {
     r.truthMeanHer2 = truth.expectedFirst20.meanHer2;
 
     const auto source = imaging::openSlide(fs::path(dir / c.name).concat(".tif"));
-    core::AnalysisParams params;
+    core::AnalysisParams params = base;
     core::NullProgress progress;
     core::CancelToken cancel;
     const imaging::FishResult result =
@@ -127,7 +127,7 @@ std::string groupText(const std::optional<int>& g) {
 
 }  // namespace
 
-int runFishAccuracy(const std::string& outDir, int threads) {
+int runFishAccuracy(const std::string& outDir, int threads, const core::AnalysisParams& base) {
     const fs::path dir(outDir);
     fs::create_directories(dir);
     const std::vector<FishPhantomCase> cases = imaging::standardFishCases();
@@ -142,7 +142,7 @@ int runFishAccuracy(const std::string& outDir, int threads) {
         pool.emplace_back([&] {
             for (std::size_t i = next++; i < cases.size(); i = next++) {
                 try {
-                    results[i] = runCase(cases[i], dir);
+                    results[i] = runCase(cases[i], dir, base);
                 } catch (const std::exception& e) {
                     results[i].name = cases[i].name;
                     results[i].error = e.what();

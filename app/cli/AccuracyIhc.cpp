@@ -165,7 +165,7 @@ std::string realImagesDir() {
 
 }  // namespace
 
-int runIhcAccuracy(const std::string& outDir, int threads) {
+int runIhcAccuracy(const std::string& outDir, int threads, const core::AnalysisParams& base) {
     const fs::path out(outDir);
     fs::create_directories(out / "overlays");
     core::NullProgress progress;
@@ -196,7 +196,7 @@ int runIhcAccuracy(const std::string& outDir, int threads) {
             if (!cached) truth = imaging::writeIhcPhantom(c.spec, tiff, c.name, threads);
 
             auto source = imaging::openSlide(tiff);
-            core::AnalysisParams params;
+            core::AnalysisParams params = base;
             params.rules.ruleSet = std::string(core::toString(c.ruleSet));
             params.rules.specimen = std::string(core::toString(c.specimen));
             params.tiling.threads = threads;
@@ -301,7 +301,7 @@ int runIhcAccuracy(const std::string& outDir, int threads) {
             // 0.5 µm/px, judged from its nuclei); the DeepLIIF ROIs are 40x crops (0.25 µm/px).
             const double mpp = p.filename() == "skimage-ihc.png" ? 0.5 : 0.25;
             if (!source->calibration().calibrated()) source->setCalibration({mpp, mpp, "accuracy: assumed"});
-            core::AnalysisParams params;
+            core::AnalysisParams params = base;
             params.tiling.threads = threads;
             const imaging::SlideAnalysis a = imaging::AnalysisPipeline::run(
                 *source, params, std::nullopt, progress, cancel, imaging::AssayRequest::Ihc);

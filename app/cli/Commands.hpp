@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "her2/core/Params.hpp"
+
 namespace her2::cli {
 
 void addInfoCommand(CLI::App& app, int& exitCode);      ///< her2scope info
@@ -20,7 +22,8 @@ void addBenchCommand(CLI::App& app, int& exitCode);     ///< her2scope bench
 /// Accuracy on the project's phantom sets: generates (cached) the cases under outDir, analyses
 /// them with `threads` threads, prints a table on stdout, writes <outDir>/<assay>-accuracy.json
 /// and returns 0 when every target of the assay is met, 1 otherwise.
-int runIhcAccuracy(const std::string& outDir, int threads);
-int runFishAccuracy(const std::string& outDir, int threads);
+/// `base`: the protocol to evaluate (rule set and specimen are set per case).
+int runIhcAccuracy(const std::string& outDir, int threads, const core::AnalysisParams& base);
+int runFishAccuracy(const std::string& outDir, int threads, const core::AnalysisParams& base);
 
 }  // namespace her2::cli

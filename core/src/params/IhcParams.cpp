@@ -8,10 +8,11 @@ const std::vector<ParamField<IhcParams>>& IhcParams::fields() {
         {{"ihc.stain_vectors",
           "Stain vectors",
           "",
-          "Ruifrok-Johnston defaults, or vectors estimated per slide (Macenko).",
+          "slide-hematoxylin: Ruifrok-Johnston DAB with the hematoxylin measured on the slide's nuclei; "
+          "default: Ruifrok-Johnston; estimated: both estimated per slide (Macenko).",
           0,
           0,
-          {"default", "estimated"}},
+          {"slide-hematoxylin", "default", "estimated"}},
          &P::stainVectors},
         {{"ihc.nucleus_min_area_um2", "Minimum nucleus area", "µm²", "Smaller hematoxylin blobs are debris.",
           1, 500},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -169,6 +170,68 @@ StainVectors StainSeparation::estimate(const cv::Mat& rgb, const cv::Mat& mask, 
     if (r[0] + r[1] + r[2] < 0) r = {-r[0], -r[1], -r[2]};
     est.residual = r;
     return est;
+}
+
+namespace {
+
+/// Median OD direction of dense pixels (OD norm >= 0.25) where `vectors` give hematoxylin
+/// >= 0.15 and DAB below `maxDabRatio` times hematoxylin; nullopt with fewer than 1000.
+std::optional<Vec3> nuclearDirection(const cv::Mat& rgb, const cv::Mat& mask, const StainVectors& vectors,
+                                     double maxDabRatio) {
+    const auto& t = odTable();
+    // Inverse of the stain matrix: rows are the per-channel weights of each stain.
+    Eigen::Matrix3d m;
+    for (int c = 0; c < 3; ++c) {
+        m(0, c) = vectors.hematoxylin[static_cast<std::size_t>(c)];
+        m(1, c) = vectors.residual[static_cast<std::size_t>(c)];
+        m(2, c) = vectors.dab[static_cast<std::size_t>(c)];
+    }
+    const Eigen::Matrix3d inv = m.inverse();
+    std::array<std::vector<float>, 3> channel;
+    const std::size_t step = std::max<std::size_t>(1, rgb.total() / 400000);
+    std::size_t k = 0;
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        const unsigned char* mk = mask.empty() ? nullptr : mask.ptr<unsigned char>(y);
+        for (int x = 0; x < rgb.cols; ++x, ++k) {
+            if (k % step || (mk && !mk[x])) continue;
+            const Eigen::RowVector3d o(t[p[x][0]], t[p[x][1]], t[p[x][2]]);
+            const double norm = o.norm();
+            if (norm < 0.25) continue;
+            const Eigen::RowVector3d c = o * inv;  // hematoxylin, residual, DAB
+            if (c[0] < 0.15 || c[2] >= maxDabRatio * c[0]) continue;
+            for (std::size_t i = 0; i < 3; ++i)
+                channel[i].push_back(static_cast<float>(o[static_cast<Eigen::Index>(i)] / norm));
+        }
+    }
+    if (channel[0].size() < 1000) return std::nullopt;
+    Vec3 h{};
+    for (std::size_t c = 0; c < 3; ++c) {
+        auto& v = channel[c];
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+        h[c] = v[v.size() / 2];
+    }
+    return normalised(h);
+}
+
+}  // namespace
+
+StainVectors StainSeparation::estimateHematoxylin(const cv::Mat& rgb, const cv::Mat& mask) {
+    const StainVectors defaults = StainVectors::defaultHDab();
+    if (rgb.type() != CV_8UC3 || rgb.empty()) return defaults;
+    // Two passes. With the default vectors a bluer lab hematoxylin shows up to ~0.6 x its OD
+    // as DAB, so nuclei are first taken as "more hematoxylin than DAB". That also admits
+    // nuclei under a DAB membrane, which pull the direction towards DAB; the second pass,
+    // with the cross-talk removed, keeps only nuclei with almost no DAB.
+    StainVectors out = defaults;
+    for (const double maxDabRatio : {1.0, 0.15}) {
+        const std::optional<Vec3> h = nuclearDirection(rgb, mask, out, maxDabRatio);
+        // A direction far from any hematoxylin, or drifting towards DAB, is not trusted.
+        if (!h || angleDeg(*h, defaults.hematoxylin) > 25 || angleDeg(*h, defaults.dab) < 20) return defaults;
+        out.hematoxylin = *h;
+        out.source = "slide-hematoxylin";
+    }
+    return out;
 }
 
 }  // namespace her2::imaging

@@ -157,11 +157,12 @@ struct TileResult {
     IhcRegionStats stats;
 };
 
-/// Stain vectors for the slide: the defaults, or a Macenko estimate from up to 8 tissue
-/// tiles spread over the slide (read at the analysis level).
+/// Stain vectors for the slide: the defaults, a Macenko estimate, or the defaults with the
+/// slide's own hematoxylin, from up to 8 tissue tiles spread over the slide (read at the
+/// analysis level).
 StainVectors slideStains(const SlideSource& source, const core::IhcParams& ihc, const TileGrid& grid,
                          int level, const cv::Size& analysisSizeOf1, double ds) {
-    if (ihc.stainVectors != "estimated" || grid.empty()) return StainVectors::defaultHDab();
+    if (ihc.stainVectors == "default" || grid.empty()) return StainVectors::defaultHDab();
     (void)analysisSizeOf1;
     std::vector<cv::Mat> samples;
     const std::size_t n = grid.size();
@@ -179,7 +180,8 @@ StainVectors slideStains(const SlideSource& source, const core::IhcParams& ihc, 
     }
     cv::Mat all;
     cv::hconcat(samples, all);
-    return StainSeparation::estimate(all);
+    return ihc.stainVectors == "estimated" ? StainSeparation::estimate(all)
+                                           : StainSeparation::estimateHematoxylin(all);
 }
 
 SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& params,
