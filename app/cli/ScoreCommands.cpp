@@ -210,8 +210,10 @@ void addScoreCommands(CLI::App& app, int& exitCode) {
         else
             printTextReport(analysis);
         if (analysis.report.status == core::Her2Status::NotScorable) {
-            std::cerr << "her2scope: " << slide.string() << ": not scorable: " << analysis.report.reason
-                      << '\n';
+            // Rule reasons already start with "not scorable"; pipeline reasons do not.
+            const std::string& why = analysis.report.reason;
+            std::cerr << "her2scope: " << slide.string() << ": "
+                      << (why.starts_with("not scorable") ? "" : "not scorable: ") << why << '\n';
             exitCode = 1;
         } else {
             exitCode = 0;
