@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -54,8 +56,10 @@ struct CaseMetrics {
 };
 
 /// One-to-one matching: pairs (detected, truth) closer than `radius` px, shortest first.
+/// `csv` (optional) receives one row per truth cell, matched or not, with its truth and its
+/// measures, to see which measure sends a cell to the wrong class.
 CaseMetrics matchCells(const core::CellTable& cells, const imaging::IhcPhantomTruth& truth,
-                       core::RuleSetId rules, double radius) {
+                       core::RuleSetId rules, double radius, std::FILE* csv = nullptr) {
     CaseMetrics m;
     const auto key = [&](double x, double y) {
         return (static_cast<std::int64_t>(std::floor(x / radius)) << 32) ^
@@ -86,9 +90,11 @@ CaseMetrics matchCells(const core::CellTable& cells, const imaging::IhcPhantomTr
     });
     std::vector<char> cellUsed(cells.size(), 0), truthUsed(truth.cells.size(), 0);
     for (const auto& tc : truth.cells) m.truthTumour += tc.isTumour();
+    std::vector<std::size_t> cellOf(truth.cells.size(), SIZE_MAX);
     for (const Pair& p : pairs) {
         if (cellUsed[p.cell] || truthUsed[p.truth]) continue;
         cellUsed[p.cell] = truthUsed[p.truth] = 1;
+        cellOf[p.truth] = p.cell;
         const auto& tc = truth.cells[p.truth];
         const bool detectedTumour = cells.isTumour(p.cell);
         if (!tc.isTumour()) {
@@ -113,6 +119,30 @@ CaseMetrics matchCells(const core::CellTable& cells, const imaging::IhcPhantomTr
         m.agree += want == got;
         ++m.confusion[static_cast<std::size_t>(want)][static_cast<std::size_t>(got)];
         m.completenessAbsSum += std::abs(static_cast<double>(cells.completeness[p.cell]) - tc.completeness);
+    }
+    if (csv) {
+        std::fprintf(csv,
+                     "id,x,y,type,t_int,t_pat,t_compl,t_od,t_width,t_score,matched,excl,m_int,m_pat,m_compl,"
+                     "m_od,m_odmax,m_thick,m_cyto,m_score,nuc_area,cell_area\n");
+        for (std::size_t t = 0; t < truth.cells.size(); ++t) {
+            const auto& tc = truth.cells[t];
+            const int want =
+                tc.isTumour() ? static_cast<int>(core::cellScore(tc.intensity, tc.pattern, rules)) : -1;
+            std::fprintf(csv, "%lld,%.1f,%.1f,%d,%d,%d,%.3f,%.3f,%.2f,%d,", static_cast<long long>(tc.id),
+                         tc.x, tc.y, static_cast<int>(tc.type), static_cast<int>(tc.intensity),
+                         static_cast<int>(tc.pattern), tc.completeness, tc.membraneOd, tc.membraneWidthUm,
+                         want);
+            const std::size_t i = cellOf[t];
+            if (i == SIZE_MAX) {
+                std::fprintf(csv, "0,,,,,,,,,,,\n");
+                continue;
+            }
+            std::fprintf(csv, "1,%d,%d,%d,%.3f,%.3f,%.3f,%.2f,%.3f,%d,%.1f,%.1f\n",
+                         static_cast<int>(cells.exclusion[i]), static_cast<int>(cells.intensity[i]),
+                         static_cast<int>(cells.pattern[i]), cells.completeness[i], cells.membraneOdMean[i],
+                         cells.membraneOdMax[i], cells.membraneThicknessUm[i], cells.cytoplasmOd[i],
+                         static_cast<int>(cells.score[i]), cells.nucleusAreaUm2[i], cells.cellAreaUm2[i]);
+        }
     }
     return m;
 }
@@ -204,7 +234,14 @@ int runIhcAccuracy(const std::string& outDir, int threads, const core::AnalysisP
                 *source, params, std::nullopt, progress, cancel, imaging::AssayRequest::Ihc);
 
             const double mpp = source->calibration().mpp();
-            const CaseMetrics m = matchCells(a.cells, truth, c.ruleSet, 0.5 * c.spec.cellDiameterUm / mpp);
+            // HER2_ACCURACY_CELLS: a per-cell CSV per case (DIR/cells/<case>.csv) for diagnosis.
+            std::unique_ptr<std::FILE, int (*)(std::FILE*)> csv(nullptr, &std::fclose);
+            if (std::getenv("HER2_ACCURACY_CELLS")) {
+                fs::create_directories(out / "cells");
+                csv.reset(std::fopen((out / "cells" / (c.name + ".csv")).string().c_str(), "w"));
+            }
+            const CaseMetrics m =
+                matchCells(a.cells, truth, c.ruleSet, 0.5 * c.spec.cellDiameterUm / mpp, csv.get());
             const imaging::ExpectedIhcScore* exp = truth.expectedFor(c.ruleSet, c.specimen);
             const std::optional<core::Her2Score> expected =
                 exp ? exp->score : std::optional<core::Her2Score>(c.intendedScore);

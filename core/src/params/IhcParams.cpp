@@ -29,6 +29,11 @@ const std::vector<ParamField<IhcParams>>& IhcParams::fields() {
         {{"ihc.stained_od", "Stained membrane OD", "OD",
           "A membrane pixel counts as stained at or above this DAB OD.", 0, 2},
          &P::stainedOd},
+        {{"ihc.membrane_contrast_od", "Membrane contrast OD", "OD",
+          "A membrane counts as stained only where its DAB peak stands at least this far above the "
+          "median DAB of the cell's cytoplasm: diffuse cytoplasmic DAB is not membrane staining.",
+          0, 2},
+         &P::membraneContrastOd},
         {{"ihc.faint_od", "Faint / weak-moderate OD", "OD",
           "Mean stained-membrane DAB OD below this is faint (1+), at or above weak-moderate.", 0, 2},
          &P::faintOd},

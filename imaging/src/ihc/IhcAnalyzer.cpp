@@ -160,6 +160,21 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     std::vector<cv::Point2d> centres(ls.size());
     for (std::size_t l = 1; l < ls.size(); ++l)
         if (ls[l].nArea > 0) centres[l] = {ls[l].nSumX / ls[l].nArea, ls[l].nSumY / ls[l].nArea};
+    // Trace every cell that is kept or may neighbour a kept one (its nucleus within two cell
+    // radii and a membrane band of the keep rectangle), so that the membrane two cells share
+    // is attributed from the evidence of both outlines.
+    const auto reach =
+        static_cast<int>(std::ceil((2 * m_params.maxCellRadiusUm + 2 * m_params.membraneWidthUm) / m_mpp));
+    const cv::Rect traced(keep.x - reach, keep.y - reach, keep.width + 2 * reach, keep.height + 2 * reach);
+    std::vector<MembraneTrace> traces(ls.size());
+    for (int l = 1; l <= nuclei.count; ++l) {
+        const LabelStats& s = ls[static_cast<std::size_t>(l)];
+        if (s.nArea <= 0) continue;
+        const cv::Point2d& c = centres[static_cast<std::size_t>(l)];
+        if (!traced.contains(cv::Point(static_cast<int>(std::floor(c.x)), static_cast<int>(std::floor(c.y)))))
+            continue;
+        traces[static_cast<std::size_t>(l)] = membranes.trace(st.dab, cells, nuclei.labels, l, c, &centres);
+    }
     cv::Mat crop;
     for (int l = 1; l <= nuclei.count; ++l) {
         const LabelStats& s = ls[static_cast<std::size_t>(l)];
@@ -179,7 +194,8 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
         const double circularity =
             perimeter > 0 ? std::min(1.0, 4 * std::numbers::pi * s.nArea / (perimeter * perimeter)) : 0;
 
-        const MembraneMeasures mm = membranes.measure(st.dab, cells, nuclei.labels, l, centre, &centres);
+        const MembraneMeasures mm =
+            membranes.summarize(traces[static_cast<std::size_t>(l)], membranes.attribute(l, traces));
 
         core::CellRecord r;
         const double cx = s.cArea > 0 ? s.cSumX / s.cArea : centre.x;

@@ -8,6 +8,14 @@
 namespace her2::imaging {
 namespace {
 
+constexpr int kRaysPerSector = 3;
+constexpr double kStep = 0.5;  // px along a ray
+
+/// A shared membrane brighter than this factor times a cell's own membrane elsewhere, next to
+/// a neighbour whose own membrane is that much brighter too, carries the neighbour's intensity:
+/// the intensity classes are a factor 2.5 apart (0.18 / 0.45 OD).
+constexpr double kIntensityRatio = 2.0;
+
 float bilinear(const cv::Mat& img, double x, double y) {
     x = std::clamp(x, 0.0, img.cols - 1.0);
     y = std::clamp(y, 0.0, img.rows - 1.0);
@@ -21,49 +29,83 @@ float bilinear(const cv::Mat& img, double x, double y) {
                               fy * ((1 - fx) * r1[x0] + fx * r1[x1]));
 }
 
+/// std::lround for the coordinates here (half away from zero, negative values too), without
+/// the library call: a ray samples a label image several hundred times per cell.
+inline int roundHalfAway(double v) noexcept {
+    return v >= 0 ? static_cast<int>(v + 0.5) : -static_cast<int>(0.5 - v);
+}
+
 int labelAt(const cv::Mat& labels, double x, double y) {
-    const int xi = static_cast<int>(std::lround(x)), yi = static_cast<int>(std::lround(y));
+    const int xi = roundHalfAway(x), yi = roundHalfAway(y);
     if (xi < 0 || yi < 0 || xi >= labels.cols || yi >= labels.rows) return -1;
-    return labels.at<int>(yi, xi);
+    return labels.ptr<int>(yi)[xi];
+}
+
+/// The peak of one profile and its band: the samples around the peak down to half its height
+/// above the cytoplasm level (so diffuse cytoplasmic DAB does not widen the band), those at
+/// or above `stainedOd` being the stained membrane.
+MembraneRay::Reading readProfile(const float* p, const float* r, std::size_t n, double cytoplasm,
+                                 double stainedOd, double mpp) {
+    MembraneRay::Reading out;
+    if (n == 0) return out;
+    const auto peak = static_cast<std::size_t>(std::max_element(p, p + n) - p);
+    out.peak = p[peak];
+    out.radius = r[peak];
+    const double base = std::clamp(cytoplasm, 0.0, static_cast<double>(out.peak));
+    const auto half = static_cast<float>(base + 0.5 * (out.peak - base));
+    std::size_t lo = peak, hi = peak;
+    while (lo > 0 && p[lo - 1] >= half) --lo;
+    while (hi + 1 < n && p[hi + 1] >= half) ++hi;
+    for (std::size_t i = lo; i <= hi; ++i) {
+        if (p[i] < stainedOd) continue;
+        out.memberSum += p[i];
+        ++out.memberCount;
+    }
+    out.widthUm = static_cast<float>((static_cast<double>(hi - lo) + 1) * kStep * mpp);
+    return out;
 }
 
 }  // namespace
 
-MembraneMeasures MembraneAnalyzer::measure(const cv::Mat& dab, const cv::Mat& cells, const cv::Mat& nuclei,
-                                           int label, cv::Point2d centre,
-                                           const std::vector<cv::Point2d>* centres) const {
-    MembraneMeasures out;
-    const int sectors = std::max(1, m_params.sectors);
-    constexpr int kRaysPerSector = 3;
-    const int rays = sectors * kRaysPerSector;
+MembraneAnalyzer::MembraneAnalyzer(const core::IhcParams& params, double mpp) : m_params(params), m_mpp(mpp) {
+    const int rays = std::max(1, m_params.sectors) * kRaysPerSector;
+    m_cos.resize(static_cast<std::size_t>(rays));
+    m_sin.resize(static_cast<std::size_t>(rays));
+    for (int k = 0; k < rays; ++k) {
+        const double theta = 2 * std::numbers::pi * (k + 0.5) / rays;
+        m_cos[static_cast<std::size_t>(k)] = std::cos(theta);
+        m_sin[static_cast<std::size_t>(k)] = std::sin(theta);
+    }
+}
+
+MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, const cv::Mat& nuclei,
+                                      int label, cv::Point2d centre,
+                                      const std::vector<cv::Point2d>* centres) const {
+    MembraneTrace out;
+    out.centre = centre;
+    const std::size_t rays = m_cos.size();
     const double px = 1.0 / m_mpp;
-    const double step = 0.5;                                           // px along a ray
     const double band = std::max(1.0, m_params.membraneWidthUm * px);  // px
     const double rMax = m_params.maxCellRadiusUm * px + band + 2;
-    const double stained = m_params.stainedOd;
     // 0.5 µm: the mid-line between nuclei is only an estimate of the cell border; two stained
     // neighbours' bands meet within this of it, a lone neighbour's band lies beyond it.
     const double sideTolerance = 0.5 * px;
 
-    std::vector<double> radius(static_cast<std::size_t>(rays), 0);
-    std::vector<char> rayStained(static_cast<std::size_t>(rays), 0);
-    double sumMembrane = 0, sumCyto = 0, sumWidth = 0;
-    std::size_t nMembrane = 0, nCyto = 0, nStained = 0;
-    std::vector<float> profile;
-    std::vector<double> radii;
-    for (int k = 0; k < rays; ++k) {
-        const double theta = 2 * std::numbers::pi * (k + 0.5) / rays;
-        const double dx = std::cos(theta), dy = std::sin(theta);
+    // All profiles first: the cytoplasm level, which every peak is judged against, needs the
+    // whole cell.
+    std::vector<float> profile, radii, cytoplasm;
+    std::vector<std::size_t> start(rays + 1, 0), cutEnd(rays, 0);
+    out.rays.resize(rays);
+    for (std::size_t k = 0; k < rays; ++k) {
+        const double dx = m_cos[k], dy = m_sin[k];
+        start[k] = profile.size();
         // Leave the nucleus.
         double r = 0;
-        while (r < rMax && labelAt(nuclei, centre.x + r * dx, centre.y + r * dy) == label) r += step;
-        const double rNucleus = r;
+        while (r < rMax && labelAt(nuclei, centre.x + r * dx, centre.y + r * dy) == label) r += kStep;
         // Walk through the territory to `band` beyond its edge.
-        double rEdge = rNucleus;
-        profile.clear();
-        radii.clear();
+        double rEdge = r;
         int neighbour = 0;
-        for (; r < rMax; r += step) {
+        for (; r < rMax; r += kStep) {
             const double x = centre.x + r * dx, y = centre.y + r * dy;
             const int l = labelAt(cells, x, y);
             if (l == -1) break;
@@ -74,67 +116,100 @@ MembraneMeasures MembraneAnalyzer::measure(const cv::Mat& dab, const cv::Mat& ce
                 if (r > rEdge + band) break;
             }
             profile.push_back(bilinear(dab, x, y));
-            radii.push_back(r);
+            radii.push_back(static_cast<float>(r));
         }
-        // Side attribution: DAB between this cell and a neighbouring cell belongs to this cell
-        // only up to sideTolerance past the mid-line between the two nuclei. A stained cell's membrane
-        // precipitate lies inside its own outline, so an unstained neighbour does not borrow it, while two
-        // stained cells each keep theirs (their bands meet at the mid-line). Samples past that limit are cut
-        // off the profile.
+        const std::size_t b = start[k], e = profile.size();
+        MembraneRay& ray = out.rays[k];
+        ray.neighbour = neighbour;
+        ray.edge = static_cast<float>(e > b ? std::min(rEdge, static_cast<double>(radii[e - 1])) : rEdge);
+        for (std::size_t i = b; i < e && radii[i] < rEdge - band; ++i) cytoplasm.push_back(profile[i]);
+
+        // Side attribution by the mid-line: DAB between this cell and a neighbouring cell belongs
+        // to this cell only up to sideTolerance past the mid-line between the two nuclei.
+        std::size_t keepEnd = e;
         if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
             const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
-            std::size_t keepN = profile.size();
-            for (std::size_t i = 0; i < profile.size(); ++i) {
-                const double x = centre.x + radii[i] * dx, y = centre.y + radii[i] * dy;
-                const double theirs = std::hypot(x - other.x, y - other.y);
+            for (std::size_t i = b; i < e; ++i) {
+                const double x = centre.x + radii[i] * dx - other.x, y = centre.y + radii[i] * dy - other.y;
+                const double theirs = std::sqrt(x * x + y * y);
                 if (0.5 * (theirs - radii[i]) < -sideTolerance) {
-                    keepN = i;
+                    keepEnd = i;
                     break;
                 }
             }
-            if (keepN < profile.size()) {
+            if (keepEnd < e) {
                 // Cut at the limit: DAB still rising there is the flank of the neighbour's
                 // membrane, not a ridge of this cell's. Strip it back to the last local
                 // maximum, so that only a membrane peaking on this side counts.
-                while (keepN >= 2 && profile[keepN - 1] >= profile[keepN - 2]) --keepN;
+                while (keepEnd >= b + 2 && profile[keepEnd - 1] >= profile[keepEnd - 2]) --keepEnd;
             }
-            profile.resize(keepN);
-            radii.resize(keepN);
         }
-        if (profile.empty()) {
-            radius[k] = rEdge;
+        cutEnd[k] = keepEnd;
+    }
+    start[rays] = profile.size();
+
+    // Median, not mean: the territory may reach into the membrane band here and there.
+    double cyto = 0;
+    if (!cytoplasm.empty()) {
+        const auto mid = cytoplasm.begin() + static_cast<std::ptrdiff_t>(cytoplasm.size() / 2);
+        std::nth_element(cytoplasm.begin(), mid, cytoplasm.end());
+        cyto = *mid;
+    }
+    out.cytoplasmMedian = cyto;
+
+    for (std::size_t k = 0; k < rays; ++k) {
+        const std::size_t b = start[k];
+        MembraneRay& ray = out.rays[k];
+        ray.full = readProfile(profile.data() + b, radii.data() + b, start[k + 1] - b, cyto,
+                               m_params.stainedOd, m_mpp);
+        ray.cut = cutEnd[k] == start[k + 1] ? ray.full
+                                            : readProfile(profile.data() + b, radii.data() + b, cutEnd[k] - b,
+                                                          cyto, m_params.stainedOd, m_mpp);
+        if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
+    }
+    return out;
+}
+
+MembraneMeasures MembraneAnalyzer::summarize(const MembraneTrace& t, const std::vector<RayUse>& use) const {
+    MembraneMeasures out;
+    const std::size_t rays = t.rays.size();
+    if (rays == 0) return out;
+    const int sectors = static_cast<int>(rays) / kRaysPerSector;
+    const double cyto = t.cytoplasmMedian;
+    std::vector<double> radius(rays, 0);
+    std::vector<char> rayStained(rays, 0);
+    double sumMembrane = 0, sumWidth = 0, sumBorrowed = 0, sumBorrowedWidth = 0;
+    std::size_t nMembrane = 0, nStained = 0, nBorrowed = 0, nBorrowedRays = 0;
+    for (std::size_t k = 0; k < rays; ++k) {
+        const MembraneRay& ray = t.rays[k];
+        const RayUse u = use.empty() ? RayUse::Cut : use[k];
+        const MembraneRay::Reading& r = (u == RayUse::Full || u == RayUse::Completion) ? ray.full : ray.cut;
+        const bool on = u != RayUse::Drop && stained(r, cyto);
+        if (u != RayUse::Drop) out.odMax = std::max(out.odMax, static_cast<double>(r.peak));
+        if (!on) {
+            radius[k] = ray.edge;
             continue;
         }
-        const auto peakIt = std::max_element(profile.begin(), profile.end());
-        const auto peak = static_cast<std::size_t>(peakIt - profile.begin());
-        const float peakOd = *peakIt;
-        out.odMax = std::max(out.odMax, static_cast<double>(peakOd));
-        if (peakOd >= stained) {
-            rayStained[k] = 1;
-            radius[k] = radii[peak];
-            // Full width at half maximum around the peak; its samples are the stained membrane.
-            const float half = 0.5f * peakOd;
-            std::size_t lo = peak, hi = peak;
-            while (lo > 0 && profile[lo - 1] >= half) --lo;
-            while (hi + 1 < profile.size() && profile[hi + 1] >= half) ++hi;
-            for (std::size_t i = lo; i <= hi; ++i) {
-                if (profile[i] < stained) continue;
-                sumMembrane += profile[i];
-                ++nMembrane;
-            }
-            sumWidth += (static_cast<double>(hi - lo) + 1) * step * m_mpp;
-            ++nStained;
-            for (std::size_t i = 0; i < profile.size() && radii[i] < radii[peak] - band; ++i) {
-                sumCyto += profile[i];
-                ++nCyto;
-            }
-        } else {
-            radius[k] = std::min(rEdge, radii.back());
-            for (std::size_t i = 0; i < profile.size() && radii[i] < rEdge - band; ++i) {
-                sumCyto += profile[i];
-                ++nCyto;
-            }
+        rayStained[k] = 1;
+        radius[k] = r.radius;
+        if (u == RayUse::Completion) {
+            sumBorrowed += r.memberSum;
+            nBorrowed += static_cast<std::size_t>(r.memberCount);
+            sumBorrowedWidth += r.widthUm;
+            ++nBorrowedRays;
+            continue;
         }
+        sumMembrane += r.memberSum;
+        nMembrane += static_cast<std::size_t>(r.memberCount);
+        sumWidth += r.widthUm;
+        ++nStained;
+    }
+    if (nStained == 0 && nBorrowedRays > 0) {
+        // Only shared membrane: its intensity is all there is to measure.
+        sumMembrane = sumBorrowed;
+        nMembrane = nBorrowed;
+        sumWidth = sumBorrowedWidth;
+        nStained = nBorrowedRays;
     }
     int stainedSectors = 0;
     for (int s = 0; s < sectors; ++s) {
@@ -143,20 +218,118 @@ MembraneMeasures MembraneAnalyzer::measure(const cv::Mat& dab, const cv::Mat& ce
             n += rayStained[static_cast<std::size_t>(s * kRaysPerSector + j)];
         if (2 * n > kRaysPerSector) ++stainedSectors;
     }
-    out.completeness = static_cast<double>(stainedSectors) / sectors;
+    out.completeness = sectors > 0 ? static_cast<double>(stainedSectors) / sectors : 0;
     out.odMean = nMembrane ? sumMembrane / static_cast<double>(nMembrane) : 0;
     out.thicknessUm = nStained ? sumWidth / static_cast<double>(nStained) : 0;
-    out.cytoplasmOd = nCyto ? sumCyto / static_cast<double>(nCyto) : 0;
+    out.cytoplasmOd = cyto;
     // Outline: circular median of three radii, one point per ray.
-    out.outline.reserve(radius.size());
-    for (int k = 0; k < rays; ++k) {
-        double a = radius[static_cast<std::size_t>((k + rays - 1) % rays)],
-               b = radius[static_cast<std::size_t>(k)], c = radius[static_cast<std::size_t>((k + 1) % rays)];
+    out.outline.reserve(rays);
+    for (std::size_t k = 0; k < rays; ++k) {
+        const double a = radius[(k + rays - 1) % rays], b = radius[k], c = radius[(k + 1) % rays];
         const double med = std::max(std::min(a, b), std::min(std::max(a, b), c));
-        const double theta = 2 * std::numbers::pi * (k + 0.5) / rays;
-        out.outline.emplace_back(centre.x + med * std::cos(theta), centre.y + med * std::sin(theta));
+        out.outline.emplace_back(t.centre.x + med * m_cos[k], t.centre.y + med * m_sin[k]);
     }
     return out;
+}
+
+std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<MembraneTrace>& traces) const {
+    const MembraneTrace& self = traces[static_cast<std::size_t>(label)];
+    const std::size_t rays = self.rays.size();
+    std::vector<RayUse> use(rays, RayUse::Cut);
+    // Own evidence of a cell, leaving out the rays that face one neighbour: the stained
+    // fraction of the rest of its outline and their mean peak, from the mid-line readings.
+    struct Rest {
+        double fraction = 0, peak = 0;
+    };
+    auto restOf = [&](const MembraneTrace& t, int without) {
+        std::size_t n = 0, on = 0;
+        double peaks = 0;
+        for (const MembraneRay& ray : t.rays) {
+            if (without > 0 && ray.neighbour == without) continue;
+            ++n;
+            if (stained(ray.cut, t.cytoplasmMedian)) {
+                ++on;
+                peaks += ray.cut.peak;
+            }
+        }
+        Rest r;
+        if (n > 0) r.fraction = static_cast<double>(on) / static_cast<double>(n);
+        if (on > 0) r.peak = peaks / static_cast<double>(on);
+        return r;
+    };
+    // Continuity: the stained fraction of the rays that flank the run facing one neighbour
+    // (within one sector on either side). A stained arc is continuous along its cell's
+    // outline, so where it runs on into the shared border the membrane there is that cell's.
+    auto flankOf = [&](const MembraneTrace& t, int facing) {
+        const auto n = static_cast<std::ptrdiff_t>(t.rays.size());
+        std::size_t flank = 0, on = 0;
+        for (std::ptrdiff_t j = 0; j < n; ++j) {
+            if (t.rays[static_cast<std::size_t>(j)].neighbour == facing) continue;
+            bool near = false;
+            for (std::ptrdiff_t d = 1; d <= kRaysPerSector && !near; ++d)
+                near = t.rays[static_cast<std::size_t>((j + d) % n)].neighbour == facing ||
+                       t.rays[static_cast<std::size_t>((j - d + n) % n)].neighbour == facing;
+            if (!near) continue;
+            ++flank;
+            on += stained(t.rays[static_cast<std::size_t>(j)].cut, t.cytoplasmMedian);
+        }
+        return flank ? static_cast<double>(on) / static_cast<double>(flank) : 0.0;
+    };
+    std::vector<int> done;
+    for (std::size_t k = 0; k < rays; ++k) {
+        const int nb = self.rays[k].neighbour;
+        if (nb <= 0 || static_cast<std::size_t>(nb) >= traces.size() ||
+            traces[static_cast<std::size_t>(nb)].empty())
+            continue;
+        if (std::find(done.begin(), done.end(), nb) != done.end()) continue;
+        done.push_back(nb);
+        const MembraneTrace& other = traces[static_cast<std::size_t>(nb)];
+        const Rest mine = restOf(self, nb), theirs = restOf(other, label);
+        // A cell has its own membrane when the rest of its outline is stained at all
+        // (ihc.min_stained_fraction), and a ring when at least a U-shaped arc of it is
+        // (ihc.lateral_fraction).
+        const bool mineOwn = mine.fraction >= m_params.minStainedFraction;
+        const bool theirsOwn = theirs.fraction >= m_params.minStainedFraction;
+        const bool mineRing = mine.fraction >= m_params.lateralFraction;
+        const bool theirsRing = theirs.fraction >= m_params.lateralFraction;
+        const bool mineRunsOn = flankOf(self, nb) >= 0.5;
+        const bool theirsRunOn = flankOf(other, label) >= 0.5;
+        for (std::size_t j = k; j < rays; ++j) {
+            const MembraneRay& ray = self.rays[j];
+            if (ray.neighbour != nb) continue;
+            if (theirsRunOn && !mineRunsOn && !mineRing) {
+                // The neighbour's stained arc (or ring) runs on into the shared border and this
+                // cell's outline is unstained on both sides of it: the stain between them is
+                // the neighbour's.
+                use[j] = RayUse::Drop;
+            } else if (mineRunsOn && !theirsRunOn && !theirsRing) {
+                // Conversely, this cell's arc runs on along the border: all of the stain
+                // between them is this cell's.
+                use[j] = RayUse::Full;
+            } else if (mineOwn && theirsOwn) {
+                // Both stained: their bands merge into one ridge, which the mid-line may cut
+                // on the wrong side (the ray then loses its membrane) or take whole (the ray
+                // then reads the brighter band). Either way there is membrane here: it
+                // completes this cell's outline, but only a reading on this cell's side that is
+                // not far brighter than its own membrane elsewhere, next to a brighter
+                // neighbour, gives it intensity.
+                const bool cutOn = stained(ray.cut, self.cytoplasmMedian);
+                const bool brighter =
+                    ray.cut.peak > kIntensityRatio * mine.peak && theirs.peak > kIntensityRatio * mine.peak;
+                if (!cutOn && stained(ray.full, self.cytoplasmMedian))
+                    use[j] = RayUse::Completion;
+                else if (cutOn && brighter)
+                    use[j] = RayUse::Completion;
+            }
+        }
+    }
+    return use;
+}
+
+MembraneMeasures MembraneAnalyzer::measure(const cv::Mat& dab, const cv::Mat& cells, const cv::Mat& nuclei,
+                                           int label, cv::Point2d centre,
+                                           const std::vector<cv::Point2d>* centres) const {
+    return summarize(trace(dab, cells, nuclei, label, centre, centres));
 }
 
 }  // namespace her2::imaging

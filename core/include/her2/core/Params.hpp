@@ -49,6 +49,7 @@ struct IhcParams {
     double maxCellRadiusUm = 12;
     double membraneWidthUm = 1.5;      ///< half-width of the band sampled along the outline
     double stainedOd = 0.05;           ///< membrane pixel counts as stained at or above this DAB OD
+    double membraneContrastOd = 0.05;  ///< membrane peak must stand this far above the cytoplasm DAB
     double faintOd = 0.18;             ///< faint below, weak-moderate at or above
     double strongOd = 0.45;            ///< strong at or above
     double completeFraction = 0.85;    ///< complete at or above this fraction of the circumference

@@ -13,31 +13,89 @@ struct MembraneMeasures {
     double odMean = 0;                 ///< mean DAB OD of the stained membrane pixels (0 if none)
     double odMax = 0;                  ///< max DAB OD on the membrane
     double thicknessUm = 0;            ///< mean full width at half maximum of stained membrane, µm
-    double cytoplasmOd = 0;            ///< mean DAB OD between nucleus and membrane
+    double cytoplasmOd = 0;            ///< median DAB OD between nucleus and membrane
     double completeness = 0;           ///< stained fraction of the ihc.sectors angular sectors, [0, 1]
     std::vector<cv::Point2d> outline;  ///< membrane line (cell outline), px, one point per ray
 };
 
+/// What one ray found, read two ways: `full` takes the whole profile up to
+/// ihc.membraneWidthUm beyond the territory edge; `cut` stops 0.5 µm past the mid-line
+/// between this nucleus and the neighbour the ray runs into (see MembraneAnalyzer::measure).
+struct MembraneRay {
+    struct Reading {
+        float peak = 0;       ///< DAB maximum, OD
+        float radius = 0;     ///< where, px from the nucleus centroid
+        float memberSum = 0;  ///< sum of the stained membrane samples (the peak's band)
+        int memberCount = 0;  ///< their number
+        float widthUm = 0;    ///< full width at half height of the peak above the cytoplasm
+    };
+    Reading full, cut;
+    int neighbour = 0;  ///< first other cell label the ray entered, 0 if none
+    float edge = 0;     ///< last radius inside the cell's own territory, px
+};
+
+/// Every ray of one cell, and the cytoplasm level its membrane is judged against.
+struct MembraneTrace {
+    cv::Point2d centre;
+    std::vector<MembraneRay> rays;  ///< ihc.sectors * 3, in angle order
+    double cytoplasmMedian = 0;     ///< median DAB OD between nucleus and membrane
+    bool empty() const noexcept { return rays.empty(); }
+};
+
+/// How a ray's reading enters the cell's measures (see MembraneAnalyzer::summarize).
+enum class RayUse : unsigned char {
+    Cut,         ///< the mid-line reading (no evidence about the neighbour)
+    Full,        ///< the whole profile: the membrane between the two cells is this cell's
+    Drop,        ///< the membrane between the two cells is the neighbour's: unstained here
+    Completion,  ///< stained (there is membrane) but its intensity is the neighbour's
+};
+
 /// Casts rays (3 per sector) from the nucleus centroid through the cell territory to
 /// ihc.membraneWidthUm beyond its edge, and takes each ray's DAB peak beyond the nucleus as
-/// the membrane. A ray is stained when the peak is >= ihc.stainedOd; a sector is stained
-/// when most of its rays are. The outline follows the stained peaks and the territory edge
-/// elsewhere. Immutable: thread-safe.
+/// the membrane. A ray is stained when the peak is >= ihc.stainedOd and stands at least
+/// ihc.membraneContrastOd above the cell's cytoplasm (diffuse cytoplasmic DAB is not
+/// membrane staining); a sector is stained when most of its rays are. The outline follows
+/// the stained peaks and the territory edge elsewhere. Immutable: thread-safe.
 class MembraneAnalyzer {
 public:
-    MembraneAnalyzer(const core::IhcParams& params, double mpp) : m_params(params), m_mpp(mpp) {}
+    MembraneAnalyzer(const core::IhcParams& params, double mpp);
 
     /// dab: CV_32F OD; cells, nuclei: CV_32S labels; label: the cell; centre: nucleus centroid px.
     /// centres (optional): nucleus centroids indexed by label. With them, a ray that runs into a
     /// neighbouring cell only takes DAB up to 0.5 µm past the mid-line between the two nuclei,
     /// and not a flank still rising where it is cut: a stained cell's membrane lies inside its
-    /// own outline, so an unstained neighbour must not borrow it.
+    /// own outline, so an unstained neighbour must not borrow it. Same as
+    /// summarize(trace(...)) with every ray read RayUse::Cut.
     MembraneMeasures measure(const cv::Mat& dab, const cv::Mat& cells, const cv::Mat& nuclei, int label,
                              cv::Point2d centre, const std::vector<cv::Point2d>* centres = nullptr) const;
+
+    /// The rays of one cell, both readings, for a later decision between neighbours.
+    MembraneTrace trace(const cv::Mat& dab, const cv::Mat& cells, const cv::Mat& nuclei, int label,
+                        cv::Point2d centre, const std::vector<cv::Point2d>* centres = nullptr) const;
+
+    /// Measures of a traced cell; `use` (one per ray, empty: all Cut) says which reading each
+    /// ray contributes.
+    MembraneMeasures summarize(const MembraneTrace& t, const std::vector<RayUse>& use = {}) const;
+
+    /// Stained test of one reading against the cell's cytoplasm level.
+    bool stained(const MembraneRay::Reading& r, double cytoplasm) const noexcept {
+        return r.peak >= m_params.stainedOd && r.peak - cytoplasm >= m_params.membraneContrastOd;
+    }
+
+    /// Side attribution between stained neighbours: for each ray of `self` that runs into a
+    /// neighbour, which reading to use, from the evidence of the rest of both outlines.
+    /// `traces` is indexed by label, `label` is the cell's own (an empty trace: not known, the
+    /// rays facing it are read Cut). A cell whose rest of the outline is stained (a quarter of
+    /// the rays that do not face the neighbour) owns the shared membrane against a neighbour
+    /// whose rest is not; two stained cells both keep it, a ridge more than twice as bright as
+    /// a cell's own membrane next to a brighter neighbour only completing its outline; two
+    /// unstained rests leave the mid-line reading.
+    std::vector<RayUse> attribute(int label, const std::vector<MembraneTrace>& traces) const;
 
 private:
     core::IhcParams m_params;
     double m_mpp;
+    std::vector<double> m_cos, m_sin;  ///< ray directions, computed once
 };
 
 }  // namespace her2::imaging
