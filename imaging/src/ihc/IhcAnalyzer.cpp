@@ -160,21 +160,28 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     std::vector<cv::Point2d> centres(ls.size());
     for (std::size_t l = 1; l < ls.size(); ++l)
         if (ls[l].nArea > 0) centres[l] = {ls[l].nSumX / ls[l].nArea, ls[l].nSumY / ls[l].nArea};
-    // Trace every cell that is kept or may neighbour a kept one (its nucleus within two cell
-    // radii and a membrane band of the keep rectangle), so that the membrane two cells share
-    // is attributed from the evidence of both outlines.
-    const auto reach =
-        static_cast<int>(std::ceil((2 * m_params.maxCellRadiusUm + 2 * m_params.membraneWidthUm) / m_mpp));
-    const cv::Rect traced(keep.x - reach, keep.y - reach, keep.width + 2 * reach, keep.height + 2 * reach);
+    // Trace every kept cell, then every cell its rays meet, so that the membrane two cells
+    // share is attributed from the evidence of both outlines. Halo cells that touch no kept
+    // cell are never traced: a third of the tracing work on a default tile.
     std::vector<MembraneTrace> traces(ls.size());
+    auto traceCell = [&](int l) {
+        auto& t = traces[static_cast<std::size_t>(l)];
+        if (t.empty() && ls[static_cast<std::size_t>(l)].nArea > 0)
+            t = membranes.trace(st.dab, cells, nuclei.labels, l, centres[static_cast<std::size_t>(l)],
+                                &centres);
+    };
+    std::vector<int> kept;
     for (int l = 1; l <= nuclei.count; ++l) {
-        const LabelStats& s = ls[static_cast<std::size_t>(l)];
-        if (s.nArea <= 0) continue;
+        if (ls[static_cast<std::size_t>(l)].nArea <= 0) continue;
         const cv::Point2d& c = centres[static_cast<std::size_t>(l)];
-        if (!traced.contains(cv::Point(static_cast<int>(std::floor(c.x)), static_cast<int>(std::floor(c.y)))))
-            continue;
-        traces[static_cast<std::size_t>(l)] = membranes.trace(st.dab, cells, nuclei.labels, l, c, &centres);
+        if (keep.contains(cv::Point(static_cast<int>(std::floor(c.x)), static_cast<int>(std::floor(c.y))))) {
+            kept.push_back(l);
+            traceCell(l);
+        }
     }
+    for (const int l : kept)
+        for (const MembraneRay& ray : traces[static_cast<std::size_t>(l)].rays)
+            if (ray.neighbour > 0 && ray.neighbour <= nuclei.count) traceCell(ray.neighbour);
     cv::Mat crop;
     for (int l = 1; l <= nuclei.count; ++l) {
         const LabelStats& s = ls[static_cast<std::size_t>(l)];
@@ -262,8 +269,12 @@ IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cell
     std::vector<char> candidate(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (cells.exclusion[i] != core::CellExclusion::None) continue;
+        // Immune cells do not express HER2: a small round nucleus inside a membrane stained
+        // weak-to-moderate or more belongs to a tumour cell (often one whose nucleus is partly
+        // hidden under the brown), not to a lymphocyte.
         const bool lymph = cells.nucleusAreaUm2[i] <= params.lymphocyteMaxAreaUm2 &&
-                           cells.nucleusCircularity[i] >= 0.75f && cells.nucleusHematoxylinOd[i] >= medianH;
+                           cells.nucleusCircularity[i] >= 0.75f && cells.nucleusHematoxylinOd[i] >= medianH &&
+                           cells.intensity[i] < core::IntensityClass::WeakModerate;
         if (lymph) {
             cells.exclusion[i] = core::CellExclusion::Lymphocyte;
             ++counts.lymphocyte;
