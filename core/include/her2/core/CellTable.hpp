@@ -12,16 +12,16 @@ namespace her2::core {
 
 /// One cell's values, for appending and for reading a row back.
 struct CellRecord {
-    float x = 0, y = 0;             ///< centroid, level-0 px
-    float cellAreaUm2 = 0;          ///< whole cell, µm²
-    float nucleusAreaUm2 = 0;       ///< µm²
-    float nucleusHematoxylinOd = 0; ///< mean hematoxylin OD inside the nucleus
-    float nucleusCircularity = 0;   ///< 4πA/P², 1 for a disc
-    float membraneOdMean = 0;       ///< mean DAB OD of the stained membrane pixels (0 if none)
-    float membraneOdMax = 0;        ///< max DAB OD along the membrane band
-    float membraneThicknessUm = 0;  ///< width of the stained band, µm
-    float cytoplasmOd = 0;          ///< mean DAB OD inside the cell, off the membrane
-    float completeness = 0;         ///< stained fraction of the circumference, [0, 1]
+    float x = 0, y = 0;              ///< centroid, level-0 px
+    float cellAreaUm2 = 0;           ///< whole cell, µm²
+    float nucleusAreaUm2 = 0;        ///< µm²
+    float nucleusHematoxylinOd = 0;  ///< mean hematoxylin OD inside the nucleus
+    float nucleusCircularity = 0;    ///< 4πA/P², 1 for a disc
+    float membraneOdMean = 0;        ///< mean DAB OD of the stained membrane pixels (0 if none)
+    float membraneOdMax = 0;         ///< max DAB OD along the membrane band
+    float membraneThicknessUm = 0;   ///< width of the stained band, µm
+    float cytoplasmOd = 0;           ///< median DAB OD inside the cell, off the membrane
+    float completeness = 0;          ///< stained fraction of the circumference, [0, 1]
     MembranePattern pattern = MembranePattern::None;
     IntensityClass intensity = IntensityClass::Negative;
     CellScore score = CellScore::Zero;  ///< under the rule set the analysis ran with
@@ -52,8 +52,8 @@ public:
     std::vector<IntensityClass> intensity;
     std::vector<CellScore> score;
     std::vector<CellExclusion> exclusion;
-    std::vector<float> outlineXY;            ///< x0, y0, x1, y1, ... of every cell outline
-    std::vector<std::uint32_t> outlineStart; ///< size()+1 offsets into outlineXY (in points)
+    std::vector<float> outlineXY;             ///< x0, y0, x1, y1, ... of every cell outline
+    std::vector<std::uint32_t> outlineStart;  ///< size()+1 offsets into outlineXY (in points)
     std::vector<float> nucleusXY;
     std::vector<std::uint32_t> nucleusStart;
 };
