@@ -232,6 +232,7 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
     grid.keepTilesWithTissue(tileMask, map.downsample);
 
     const StainVectors stains = slideStains(source, params.ihc, grid, level, {}, ds);
+    out.stains = stains;
     if (stains.source == "estimated")
         out.warnings.push_back("stain vectors estimated from the slide (Macenko)");
     const IhcAnalyzer analyzer(params.ihc, rules, analysisMpp, stains);

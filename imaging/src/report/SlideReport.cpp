@@ -80,6 +80,15 @@ std::string reportJson(const SlideAnalysis& a, int indent) {
         for (auto e : a.cells.exclusion)
             if (e != core::CellExclusion::None) ++excluded[std::string(core::toString(e))];
         j["excluded"] = excluded;
+        if (a.stains) {
+            auto vec = [](const std::array<double, 3>& v) {
+                return json::array({round4(v[0]), round4(v[1]), round4(v[2])});
+            };
+            j["stain_vectors"] = {{"source", a.stains->source},
+                                  {"hematoxylin", vec(a.stains->hematoxylin)},
+                                  {"dab", vec(a.stains->dab)},
+                                  {"residual", vec(a.stains->residual)}};
+        }
         j["percent"] = {{"0", round4(r.ihc.percent[0])},
                         {"1+", round4(r.ihc.percent[1])},
                         {"2+", round4(r.ihc.percent[2])},

@@ -43,7 +43,9 @@ struct TilingParams {
 
 /// IHC segmentation and membrane measures (see docs/ihc-method.md).
 struct IhcParams {
-    std::string stainVectors = "default";  ///< "default" (Ruifrok-Johnston) or "estimated" (Macenko)
+    /// "slide-hematoxylin" (Ruifrok-Johnston DAB, hematoxylin measured on the slide's nuclei),
+    /// "default" (Ruifrok-Johnston) or "estimated" (Macenko)
+    std::string stainVectors = "slide-hematoxylin";
     double nucleusMinAreaUm2 = 12;
     double nucleusMaxAreaUm2 = 250;
     double maxCellRadiusUm = 12;

@@ -12,6 +12,7 @@
 #include "her2/core/Progress.hpp"
 #include "her2/core/ScoreReport.hpp"
 #include "her2/imaging/SlideSource.hpp"
+#include "her2/imaging/StainSeparation.hpp"
 
 namespace her2::imaging {
 
@@ -20,22 +21,23 @@ enum class AssayRequest { Auto, Ihc, Fish };
 /// Everything one run produced. Overlays and reports only draw from this.
 struct SlideAnalysis {
     std::string slidePath;
-    std::string slideName;            ///< file name without extension
+    std::string slideName;  ///< file name without extension
     core::Assay assay = core::Assay::Ihc;
     core::ScoreReport report;
-    core::CellTable cells;            ///< IHC cells (tumour and excluded)
+    core::CellTable cells;                  ///< IHC cells (tumour and excluded)
     std::vector<core::FishNucleus> nuclei;  ///< FISH
     std::vector<core::FishSpot> spots;      ///< FISH
-    core::MultiPolygon roi;           ///< the ROI used (empty: whole tissue)
-    core::MultiPolygon tissue;        ///< tissue outline found at low resolution
+    core::MultiPolygon roi;                 ///< the ROI used (empty: whole tissue)
+    core::MultiPolygon tissue;              ///< tissue outline found at low resolution
     double analysedAreaMm2 = 0;
     core::PixelCalibration calibration;
     std::int64_t width = 0, height = 0;
     std::string paramsHash;
-    std::string slideHash;            ///< of file size + head/tail bytes, cheap and stable
-    std::string version;              ///< HER2Scope version
+    std::string slideHash;  ///< of file size + head/tail bytes, cheap and stable
+    std::string version;    ///< HER2Scope version
     double seconds = 0;
-    std::vector<std::string> warnings;  ///< e.g. "slide is uncalibrated: assumed 0.25 µm/px"
+    std::vector<std::string> warnings;   ///< e.g. "slide is uncalibrated: assumed 0.25 µm/px"
+    std::optional<StainVectors> stains;  ///< IHC: the stain vectors the cells were measured with
 };
 
 class AnalysisPipeline {
