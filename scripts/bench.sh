@@ -38,8 +38,8 @@ done
 awk -v a="${secs[1]}" -v b="${secs[2]}" 'BEGIN{printf "2 threads vs 1: %.2fx faster\n\n", a/b}'
 
 fish_json=$("$cli" bench fish --size 2048 --repeat 5)
-printf 'FISH 2048x2048 three-channel field, 1 core: median %.0f ms (%.1f fields/s)\n\n' \
-  "$(jget median_ms "$fish_json")" "$(jget fields_per_s "$fish_json")"
+printf 'FISH 2048x2048 three-channel field, 1 core: median %.0f ms wall, %.0f ms thread CPU (%.1f fields/s)\n\n' \
+  "$(jget median_ms "$fish_json")" "$(jget median_cpu_ms "$fish_json")" "$(jget fields_per_s "$fish_json")"
 
 if [ -x "$build/ui/her2scope-render-bench" ] || [ -x "$build/app/her2scope-render-bench" ]; then
   rb=$(ls "$build"/ui/her2scope-render-bench "$build"/app/her2scope-render-bench 2>/dev/null | head -1)

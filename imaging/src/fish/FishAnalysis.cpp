@@ -30,22 +30,41 @@ bool containsAny(const std::string& s, std::initializer_list<const char*> keys) 
     return false;
 }
 
-/// Percentile of a sample of `m` (CV_8U/16U/32F, one channel), every `step`-th pixel.
-double percentile(const cv::Mat& m, double q, int step) {
-    cv::Mat f;
-    if (m.depth() == CV_32F)
-        f = m;
-    else
-        m.convertTo(f, CV_32F);
-    std::vector<float> v;
-    for (int y = 0; y < f.rows; y += step) {
-        const float* r = f.ptr<float>(y);
-        for (int x = 0; x < f.cols; x += step) v.push_back(r[x]);
+template <typename T>
+void sampleInto(const cv::Mat& m, int step, std::vector<float>& v) {
+    for (int y = 0; y < m.rows; y += step) {
+        const T* r = m.ptr<T>(y);
+        for (int x = 0; x < m.cols; x += step) v.push_back(static_cast<float>(r[x]));
     }
-    if (v.empty()) return 0;
-    const auto it = v.begin() + static_cast<std::ptrdiff_t>(q * (v.size() - 1));
-    std::nth_element(v.begin(), it, v.end());
-    return *it;
+}
+
+/// Percentiles `lowQ` <= `highQ` of a sample of `m` (CV_8U/16U/32F, one channel), every
+/// `step`-th pixel. Only the sample is converted (a float copy of a whole field costs more
+/// than the rest), and the lower percentile is selected among the values below the higher.
+std::pair<double, double> percentiles(const cv::Mat& m, double lowQ, double highQ, int step) {
+    std::vector<float> v;
+    if (m.depth() == CV_8U)
+        sampleInto<std::uint8_t>(m, step, v);
+    else if (m.depth() == CV_16U)
+        sampleInto<std::uint16_t>(m, step, v);
+    else if (m.depth() == CV_32F)
+        sampleInto<float>(m, step, v);
+    else {
+        cv::Mat f;
+        m.convertTo(f, CV_32F);
+        sampleInto<float>(f, step, v);
+    }
+    if (v.empty()) return {0, 0};
+    const auto hi = v.begin() + static_cast<std::ptrdiff_t>(highQ * (v.size() - 1));
+    const auto lo = v.begin() + static_cast<std::ptrdiff_t>(lowQ * (v.size() - 1));
+    std::nth_element(v.begin(), hi, v.end());
+    std::nth_element(v.begin(), lo, hi);
+    return {*lo, *hi};
+}
+
+/// Percentile of a sample of `m`, as percentiles().
+double percentile(const cv::Mat& m, double q, int step) {
+    return percentiles(m, q, q, step).second;
 }
 
 std::string percentText(double fraction) {
@@ -166,7 +185,7 @@ FishResult analyzeFieldUnselected(const cv::Mat& dapi, const cv::Mat& her2, cons
     const double full = fullScale(dapi);
     const int step = std::max(1, std::max(dapi.cols, dapi.rows) / 512);
     // Fluorescence DAPI is dark between nuclei; a bright-field plane is bright nearly everywhere.
-    const double p05 = percentile(dapi, 0.05, step), p50 = percentile(dapi, 0.5, step);
+    const auto [p05, p50] = percentiles(dapi, 0.05, 0.5, step);
     if (p05 > 0.12 * full && p50 > 0.4 * full) {
         result.notScorableReason =
             "not a fluorescence image: the nuclear channel is bright nearly everywhere "

@@ -29,6 +29,10 @@ struct NucleusSegmentation {
     std::vector<NucleusObject> objects;
     /// Index of the object under field pixel (x, y), or -1.
     int objectAt(double x, double y) const noexcept;
+    /// Per point of the grid x = first, first + step, ... < endX (and likewise y), row by row:
+    /// 1 where objectAt(x, y) >= 0. The same as asking objectAt point by point, in a fraction
+    /// of the time.
+    std::vector<std::uint8_t> insideOnGrid(int first, int step, int endX, int endY) const;
 };
 
 /// Background-corrected threshold, hole filling, split of touching nuclei (distance map,
@@ -50,6 +54,13 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
 
 /// Full-scale value of an 8 or 16 bit image (255 or 65535).
 double fullScale(const cv::Mat& m) noexcept;
+
+/// Area-average downscale (cv::INTER_AREA) of a grey 8 or 16 bit image to CV_32F, full scale
+/// 1, streamed row by row: no float copy of the whole image, whose first-touch page faults
+/// would cost more than the averaging. 8-bit data is averaged in float (the fraction of a
+/// grey level is information at 8 bits); 16-bit data is rounded to 16 bits after averaging,
+/// as cv::resize of the 16-bit image rounds it.
+cv::Mat areaDownscale(const cv::Mat& grey, cv::Size size);
 
 /// Non-empty reason when an RGB CV_8UC3 image looks like bright field (white background,
 /// no dark field), e.g. "not a fluorescence image: ...".

@@ -79,6 +79,19 @@ int NucleusSegmentation::objectAt(double x, double y) const noexcept {
     return labels.at<int>(ly, lx) - 1;
 }
 
+std::vector<std::uint8_t> NucleusSegmentation::insideOnGrid(int first, int step, int endX, int endY) const {
+    // The label column of each grid column, computed once (as objectAt computes it).
+    std::vector<int> cols;
+    for (int x = first; x < endX; x += step) cols.push_back(static_cast<int>(std::floor((x + 0.5) / fx)));
+    std::vector<std::uint8_t> out;
+    for (int y = first; y < endY; y += step) {
+        const int ly = static_cast<int>(std::floor((y + 0.5) / fy));
+        const int* row = !labels.empty() && ly >= 0 && ly < labels.rows ? labels.ptr<int>(ly) : nullptr;
+        for (const int lx : cols) out.push_back(row && lx >= 0 && lx < labels.cols && row[lx] > 0 ? 1 : 0);
+    }
+    return out;
+}
+
 NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::FishParams& params) {
     NucleusSegmentation seg;
     const int W = dapi.cols, H = dapi.rows;
@@ -89,18 +102,9 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     const double lowMpp = mpp * 0.5 * (seg.fx + seg.fy);
     const double full = fullScale(dapi);
 
-    // Area averaging keeps the photon count; 8-bit data is widened first so the average keeps
-    // its fractional part (the noise estimate below needs it).
-    cv::Mat low;
-    if (dapi.depth() == CV_8U) {
-        cv::Mat wide;
-        dapi.convertTo(wide, CV_32F, 1.0 / full);
-        cv::resize(wide, low, lowSize, 0, 0, cv::INTER_AREA);
-    } else {
-        cv::Mat small;
-        cv::resize(dapi, small, lowSize, 0, 0, cv::INTER_AREA);
-        small.convertTo(low, CV_32F, 1.0 / full);
-    }
+    // Area averaging keeps the photon count; 8-bit data keeps the fractional part of the
+    // average (the noise estimate below needs it).
+    const cv::Mat low = areaDownscale(dapi, lowSize);
     cv::Mat smooth;
     cv::GaussianBlur(low, smooth, cv::Size(0, 0), std::max(0.5, 0.5 / lowMpp));
 
@@ -120,8 +124,10 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     // Threshold: halfway between the background and Otsu's level (below the Otsu level, so a
     // dim nucleus keeps its full outline), but never within nucleusThresholdMad robust noise
     // units of the background, so an empty field gives no nuclei.
-    std::vector<float> values(corr.begin<float>(), corr.end<float>());
-    std::vector<float> sorted = values;
+    CV_Assert(corr.isContinuous());  // a fresh image: its pixels are one array
+    const float* const values = corr.ptr<float>();
+    const std::size_t count = corr.total();
+    std::vector<float> sorted(values, values + count);
     const auto hiIt = sorted.begin() + static_cast<std::ptrdiff_t>(0.999 * (sorted.size() - 1));
     std::nth_element(sorted.begin(), hiIt, sorted.end());
     const double hi = *hiIt;
@@ -132,9 +138,9 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     const double otsu =
         cv::threshold(corr8, otsuMask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU) * hi / 255.0;
     std::vector<float> below;
-    below.reserve(values.size());
-    for (float v : values)
-        if (v < otsu) below.push_back(v);
+    below.reserve(count);
+    for (std::size_t i = 0; i < count; ++i)
+        if (values[i] < otsu) below.push_back(values[i]);
     auto [bgMedian, bgSigma] = medianSigma(below);
     // Quantisation floor: an 8-bit field has no information below about a third of a level.
     bgSigma = std::max(bgSigma, 0.3 / full / f);
