@@ -108,7 +108,10 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         for (; r < rMax; r += kStep) {
             const double x = centre.x + r * dx, y = centre.y + r * dy;
             const int l = labelAt(cells, x, y);
-            if (l == -1) break;
+            if (l == -1) {
+                out.clipped = true;
+                break;
+            }
             if (l == label) {
                 rEdge = r;
             } else {
@@ -278,8 +281,10 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
     std::vector<int> done;
     for (std::size_t k = 0; k < rays; ++k) {
         const int nb = self.rays[k].neighbour;
+        // A neighbour cut off by the tile edge (deep in the halo) shows only part of its
+        // outline: its evidence is not trusted, the shared border is read at the mid-line.
         if (nb <= 0 || static_cast<std::size_t>(nb) >= traces.size() ||
-            traces[static_cast<std::size_t>(nb)].empty())
+            traces[static_cast<std::size_t>(nb)].empty() || traces[static_cast<std::size_t>(nb)].clipped)
             continue;
         if (std::find(done.begin(), done.end(), nb) != done.end()) continue;
         done.push_back(nb);

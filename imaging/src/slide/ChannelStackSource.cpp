@@ -46,7 +46,8 @@ cv::Vec2f displayRange(const cv::Mat& channel) {
 }
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -88,6 +89,14 @@ ChannelStackSource::ChannelStackSource(std::filesystem::path path, std::string v
     m_levels.push_back({m_channels.front().cols, m_channels.front().rows, 1.0});
 }
 
+void ChannelStackSource::addTinted(cv::Mat& sum, const cv::Mat& scaled, const cv::Vec3f& tint) {
+    for (int y = 0; y < sum.rows; ++y) {
+        auto* d = sum.ptr<cv::Vec3f>(y);
+        const float* s = scaled.ptr<float>(y);
+        for (int x = 0; x < sum.cols; ++x) d[x] += tint * s[x];
+    }
+}
+
 cv::Mat ChannelStackSource::readRegion(const core::RectI& rect, int level) const {
     const std::vector<cv::Mat> planes = readChannels(rect, level);
     cv::Mat sum(planes.front().size(), CV_32FC3, cv::Scalar::all(0));
@@ -96,12 +105,7 @@ cv::Mat ChannelStackSource::readRegion(const core::RectI& rect, int level) const
         const cv::Vec2f r = m_displayRange[i];
         planes[i].convertTo(scaled, CV_32F, 255.0 / (r[1] - r[0]), -r[0] * 255.0 / (r[1] - r[0]));
         cv::max(scaled, 0, scaled);
-        const cv::Vec3f t = m_tints[i];
-        for (int y = 0; y < sum.rows; ++y) {
-            auto* d = sum.ptr<cv::Vec3f>(y);
-            const float* s = scaled.ptr<float>(y);
-            for (int x = 0; x < sum.cols; ++x) d[x] += t * s[x];
-        }
+        addTinted(sum, scaled, m_tints[i]);
     }
     cv::Mat out;
     sum.convertTo(out, CV_8UC3);  // saturates

@@ -30,6 +30,8 @@ public:
 
     /// RGB tint (0..1 per component) used for a channel named `name` at position `index`.
     static cv::Vec3f tintFor(const std::string& name, std::size_t index);
+    /// sum (CV_32FC3) += tint * scaled (CV_32F, display units 0..255).
+    static void addTinted(cv::Mat& sum, const cv::Mat& scaled, const cv::Vec3f& tint);
 
 protected:
     core::PixelCalibration nativeCalibration() const override;

@@ -19,10 +19,11 @@ std::uint32_t bigEndian32(const unsigned char* p) {
 
 void checkPixelCount(const std::filesystem::path& path, std::int64_t w, std::int64_t h) {
     if (w <= 0 || h <= 0)
-        detail::fail(path, "image header gives an invalid size " + std::to_string(w) + "x" + std::to_string(h));
+        detail::fail(path,
+                     "image header gives an invalid size " + std::to_string(w) + "x" + std::to_string(h));
     if (w * h > kMaxPlainImagePixels)
-        detail::fail(path, "image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, more than the " +
-                               std::to_string(kMaxPlainImagePixels) +
+        detail::fail(path, "image is " + std::to_string(w) + "x" + std::to_string(h) +
+                               " pixels, more than the " + std::to_string(kMaxPlainImagePixels) +
                                "-pixel limit for untiled images; convert it to a tiled pyramidal TIFF");
 }
 
@@ -31,7 +32,8 @@ cv::Vec2d checkPngHeader(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::array<unsigned char, 33> head{};
     in.read(reinterpret_cast<char*>(head.data()), head.size());
-    if (in.gcount() < static_cast<std::streamsize>(head.size()) || std::string(head.begin() + 12, head.begin() + 16) != "IHDR")
+    if (in.gcount() < static_cast<std::streamsize>(head.size()) ||
+        std::string(head.begin() + 12, head.begin() + 16) != "IHDR")
         detail::fail(path, "truncated or corrupt PNG header");
     checkPixelCount(path, bigEndian32(&head[16]), bigEndian32(&head[20]));
     // Walk the chunks before IDAT for pHYs.
@@ -73,7 +75,8 @@ void checkJpegHeader(const std::filesystem::path& path) {
         in.read(reinterpret_cast<char*>(len.data()), 2);
         const int length = (len[0] << 8) | len[1];
         if (length < 2) break;
-        const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        const bool sof =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (sof) {
             std::array<unsigned char, 5> s{};
             in.read(reinterpret_cast<char*>(s.data()), 5);
@@ -176,7 +179,8 @@ cv::Mat ImageFileSource::readRegion(const core::RectI& rect, int level) const {
 
 std::vector<cv::Mat> ImageFileSource::readChannels(const core::RectI& rect, int level) const {
     detail::checkRegionRequest(*this, rect, level);
-    const cv::Mat crop = cropWithFill(m_native, rect, cv::Scalar::all(m_native.depth() == CV_16U ? 65535 : 255));
+    const cv::Mat crop =
+        cropWithFill(m_native, rect, cv::Scalar::all(m_native.depth() == CV_16U ? 65535 : 255));
     std::vector<cv::Mat> planes;
     cv::split(crop, planes);
     return planes;

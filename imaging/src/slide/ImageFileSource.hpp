@@ -13,9 +13,9 @@ namespace her2::imaging {
 
 /// A decoded image: native samples (1 grey or 3 RGB channels, 8 or 16 bit) and its pixel size.
 struct DecodedImage {
-    cv::Mat pixels;         ///< CV_8U/CV_16U, 1 or 3 channels, RGB order
-    std::string format;     ///< "png", "jpeg", "tiff"
-    cv::Vec2d mpp{0, 0};    ///< µm per pixel from the file, 0 when absent
+    cv::Mat pixels;       ///< CV_8U/CV_16U, 1 or 3 channels, RGB order
+    std::string format;   ///< "png", "jpeg", "tiff"
+    cv::Vec2d mpp{0, 0};  ///< µm per pixel from the file, 0 when absent
     /// The file's calibration ("png-phys" / "tiff-resolution"), or uncalibrated.
     core::PixelCalibration calibration() const;
 };

@@ -47,7 +47,9 @@ core::PixelCalibration calibrationFrom(const std::map<std::string, std::string>&
 
 }  // namespace
 
-void OpenSlideSource::Closer::operator()(_openslide* osr) const noexcept { openslide_close(osr); }
+void OpenSlideSource::Closer::operator()(_openslide* osr) const noexcept {
+    openslide_close(osr);
+}
 
 std::optional<std::string> OpenSlideSource::detectVendor(const std::filesystem::path& path) {
     const char* vendor = openslide_detect_vendor(path.c_str());
@@ -86,8 +88,8 @@ OpenSlideSource::OpenSlideSource(const std::filesystem::path& path, const SlideO
         char* end = nullptr;
         const unsigned long rgb = std::strtoul(bg->second.c_str(), &end, 16);
         if (end && *end == '\0')
-            m_background = cv::Vec3b(static_cast<std::uint8_t>(rgb >> 16), static_cast<std::uint8_t>(rgb >> 8),
-                                     static_cast<std::uint8_t>(rgb));
+            m_background = cv::Vec3b(static_cast<std::uint8_t>(rgb >> 16),
+                                     static_cast<std::uint8_t>(rgb >> 8), static_cast<std::uint8_t>(rgb));
     }
     m_calibration = calibrationFrom(m_properties);
 

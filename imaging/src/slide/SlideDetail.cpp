@@ -103,7 +103,8 @@ cv::Mat toRgb8(const cv::Mat& image, const cv::Vec3b& background) {
                 cv::Vec3b v(s[0], s[0], s[0]);
                 if (cn == 2) {
                     const int a = s[1];
-                    for (int c = 0; c < 3; ++c) v[c] = static_cast<std::uint8_t>((v[c] * a + background[c] * (255 - a) + 127) / 255);
+                    for (int c = 0; c < 3; ++c)
+                        v[c] = static_cast<std::uint8_t>((v[c] * a + background[c] * (255 - a) + 127) / 255);
                 }
                 d[x] = v;
             } else if (cn == 3) {

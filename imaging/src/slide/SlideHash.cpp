@@ -34,14 +34,16 @@ std::string slideHash(const std::filesystem::path& path) {
     if (!in) detail::fail(path, "cannot hash: the file cannot be opened");
     std::uint64_t h = kFnvOffset;
     std::array<char, 8> sizeBytes{};
-    for (int i = 0; i < 8; ++i) sizeBytes[static_cast<std::size_t>(i)] = static_cast<char>((size >> (8 * i)) & 0xFF);
+    for (int i = 0; i < 8; ++i)
+        sizeBytes[static_cast<std::size_t>(i)] = static_cast<char>((size >> (8 * i)) & 0xFF);
     fnv(h, sizeBytes.data(), sizeBytes.size());
     std::vector<char> buffer(static_cast<std::size_t>(std::min(size, kChunk)));
     auto hashAt = [&](std::uint64_t offset) {
         in.clear();
         in.seekg(static_cast<std::streamoff>(offset));
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        if (static_cast<std::size_t>(in.gcount()) != buffer.size()) detail::fail(path, "cannot hash: short read");
+        if (static_cast<std::size_t>(in.gcount()) != buffer.size())
+            detail::fail(path, "cannot hash: short read");
         fnv(h, buffer.data(), buffer.size());
     };
     hashAt(0);

@@ -13,6 +13,7 @@
 #include "slide/ChannelTiff.hpp"
 #include "slide/ImageFileSource.hpp"
 #include "slide/OpenSlideSource.hpp"
+#include "slide/SlideChannelStack.hpp"
 #include "slide/SlideDetail.hpp"
 
 namespace her2::imaging {
@@ -40,7 +41,9 @@ std::vector<cv::Mat> SlideSource::readChannels(const core::RectI& rect, int leve
     return planes;
 }
 
-std::vector<std::string> SlideSource::channelNames() const { return {"R", "G", "B"}; }
+std::vector<std::string> SlideSource::channelNames() const {
+    return {"R", "G", "B"};
+}
 
 cv::Mat SlideSource::readAssociatedImage(const std::string& name) const {
     detail::fail(path(), "no associated image named \"" + name + "\"");
@@ -118,7 +121,8 @@ void checkFile(const std::filesystem::path& path) {
     if (ec) detail::fail(path, "cannot read the file size (" + ec.message() + ")");
     if (size == 0) detail::fail(path, "file is empty (0 bytes)");
     std::ifstream in(path, std::ios::binary);
-    if (!in) detail::fail(path, std::string("cannot open the file for reading (") + std::strerror(errno) + ")");
+    if (!in)
+        detail::fail(path, std::string("cannot open the file for reading (") + std::strerror(errno) + ")");
 }
 
 }  // namespace
@@ -129,7 +133,9 @@ std::vector<std::string> slideBackEndNames() {
     return names;
 }
 
-std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path) { return openSlide(path, {}); }
+std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path) {
+    return openSlide(path, {});
+}
 
 std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path, const SlideOpenOptions& options) {
     checkFile(path);
@@ -145,7 +151,8 @@ std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path, const 
     if (firstError) throw *firstError;
     if (detail::sniffSignature(path) == detail::FileSignature::Text)
         detail::fail(path, "not a slide or image: the file contains text");
-    detail::fail(path, "unrecognised file format (not a whole-slide format OpenSlide reads, nor TIFF, PNG or JPEG)");
+    detail::fail(
+        path, "unrecognised file format (not a whole-slide format OpenSlide reads, nor TIFF, PNG or JPEG)");
 }
 
 // ---- channel stack -------------------------------------------------------------------------
@@ -157,6 +164,23 @@ std::unique_ptr<SlideSource> openChannelStack(const std::vector<std::filesystem:
         throw core::InputError(detail::oneLine(paths.front().string()),
                                "channel stack has " + std::to_string(paths.size()) + " files but " +
                                    std::to_string(names.size()) + " names");
+    // Whole slides (pyramids, e.g. one NDPI per probe) are read region by region; plain
+    // images are decoded once and held in memory.
+    checkFile(paths.front());
+    if (const auto sig = detail::sniffSignature(paths.front());
+        sig != detail::FileSignature::Png && sig != detail::FileSignature::Jpeg) {
+        auto first = openSlide(paths.front());
+        if (first->levels().size() > 1) {
+            std::vector<std::unique_ptr<SlideSource>> slides;
+            slides.push_back(std::move(first));
+            for (std::size_t i = 1; i < paths.size(); ++i) {
+                checkFile(paths[i]);
+                slides.push_back(openSlide(paths[i]));
+            }
+            std::vector<std::string> stackNames = names;
+            return std::make_unique<SlideChannelStack>(std::move(slides), std::move(stackNames));
+        }
+    }
     std::vector<cv::Mat> channels;
     std::vector<std::string> channelNames;
     core::PixelCalibration calibration = core::PixelCalibration::uncalibrated();
@@ -174,8 +198,9 @@ std::unique_ptr<SlideSource> openChannelStack(const std::vector<std::filesystem:
         if (i == 0) {
             calibration = d.calibration();
         } else if (grey.size() != channels.front().size()) {
-            detail::fail(paths[i], "channel image is " + std::to_string(grey.cols) + "x" + std::to_string(grey.rows) +
-                                       " but " + detail::oneLine(paths.front().filename().string()) + " is " +
+            detail::fail(paths[i], "channel image is " + std::to_string(grey.cols) + "x" +
+                                       std::to_string(grey.rows) + " but " +
+                                       detail::oneLine(paths.front().filename().string()) + " is " +
                                        std::to_string(channels.front().cols) + "x" +
                                        std::to_string(channels.front().rows));
         }
@@ -204,7 +229,8 @@ bool looksLikeSlide(const std::filesystem::path& path) {
     if (OpenSlideSource::detectVendor(path)) return true;
     // Index files of multi-file formats whose own content carries no image magic.
     std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static const std::array<const char*, 4> indexFormats = {".mrxs", ".vms", ".vmu", ".svslide"};
     return std::find(indexFormats.begin(), indexFormats.end(), ext) != indexFormats.end();
 }

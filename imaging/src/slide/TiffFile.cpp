@@ -22,11 +22,14 @@ int TiffFile::onError(TIFF*, void* user, const char* module, const char* fmt, va
     std::vsnprintf(buffer, sizeof buffer, fmt, ap);
     auto* self = static_cast<TiffFile*>(user);
     if (self && self->m_error.empty())
-        self->m_error = detail::oneLine((module && *module ? std::string(module) + ": " : std::string()) + buffer);
+        self->m_error =
+            detail::oneLine((module && *module ? std::string(module) + ": " : std::string()) + buffer);
     return 1;  // handled: libtiff must not print
 }
 
-int TiffFile::onWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+int TiffFile::onWarning(TIFF*, void*, const char*, const char*, va_list) {
+    return 1;
+}
 
 bool TiffFile::openInternal(const std::filesystem::path& path) {
     m_path = path;
@@ -52,7 +55,9 @@ void TiffFile::raise(const std::string& what) const {
     detail::fail(m_path, m_error.empty() ? what : what + " (" + m_error + ")");
 }
 
-int TiffFile::directoryCount() const { return static_cast<int>(TIFFNumberOfDirectories(m_tiff.get())); }
+int TiffFile::directoryCount() const {
+    return static_cast<int>(TIFFNumberOfDirectories(m_tiff.get()));
+}
 
 void TiffFile::setDirectory(int index) {
     if (index == m_directory && static_cast<int>(TIFFCurrentDirectory(m_tiff.get())) == index) return;
@@ -109,7 +114,9 @@ std::uint16_t TiffFile::sampleFormat() const {
     return v;
 }
 
-bool TiffFile::isTiled() const { return TIFFIsTiled(m_tiff.get()) != 0; }
+bool TiffFile::isTiled() const {
+    return TIFFIsTiled(m_tiff.get()) != 0;
+}
 
 std::string TiffFile::stringField(std::uint32_t tag) const {
     const char* v = nullptr;
@@ -141,11 +148,11 @@ cv::Mat TiffFile::readImage() {
               std::to_string(kMaxPlainImagePixels) + "-pixel limit for untiled images");
     if (!TIFFIsCODECConfigured(compression()))
         raise("unsupported TIFF compression " + std::to_string(compression()));
-    const bool direct = (bps == 8 || bps == 16) && sampleFormat() == SAMPLEFORMAT_UINT && spp >= 1 &&
-                        spp <= CV_CN_MAX &&
-                        (photo == PHOTOMETRIC_MINISBLACK || photo == 0xFFFF || photo == PHOTOMETRIC_MINISWHITE ||
-                         (photo == PHOTOMETRIC_RGB && (spp == 3 || spp == 4)) ||
-                         (photo == PHOTOMETRIC_YCBCR && compression() == COMPRESSION_JPEG && spp == 3 && bps == 8));
+    const bool direct =
+        (bps == 8 || bps == 16) && sampleFormat() == SAMPLEFORMAT_UINT && spp >= 1 && spp <= CV_CN_MAX &&
+        (photo == PHOTOMETRIC_MINISBLACK || photo == 0xFFFF || photo == PHOTOMETRIC_MINISWHITE ||
+         (photo == PHOTOMETRIC_RGB && (spp == 3 || spp == 4)) ||
+         (photo == PHOTOMETRIC_YCBCR && compression() == COMPRESSION_JPEG && spp == 3 && bps == 8));
     if (!direct) {
         cv::Mat rgba(static_cast<int>(h), static_cast<int>(w), CV_8UC4);
         if (!TIFFReadRGBAImageOriented(tif, w, h, rgba.ptr<std::uint32_t>(), ORIENTATION_TOPLEFT, 0))
@@ -166,12 +173,14 @@ cv::Mat TiffFile::readImage() {
         const std::uint32_t cw = std::min(bw, w - x0), ch = std::min(bh, h - y0);
         for (std::uint32_t r = 0; r < ch; ++r) {
             const std::uint8_t* s = src + static_cast<std::size_t>(r) * bw * chunkSamples * bytes;
-            std::uint8_t* d = out.ptr<std::uint8_t>(static_cast<int>(y0 + r)) + static_cast<std::size_t>(x0) * spp * bytes;
+            std::uint8_t* d =
+                out.ptr<std::uint8_t>(static_cast<int>(y0 + r)) + static_cast<std::size_t>(x0) * spp * bytes;
             if (!planar) {
                 std::memcpy(d, s, static_cast<std::size_t>(cw) * spp * bytes);
             } else {
                 for (std::uint32_t c = 0; c < cw; ++c)
-                    std::memcpy(d + (static_cast<std::size_t>(c) * spp + plane) * bytes, s + c * bytes, bytes);
+                    std::memcpy(d + (static_cast<std::size_t>(c) * spp + plane) * bytes, s + c * bytes,
+                                bytes);
             }
         }
     };
@@ -198,8 +207,10 @@ cv::Mat TiffFile::readImage() {
             for (std::uint32_t s = 0; s < stripsPerPlane; ++s) {
                 const std::uint32_t y = s * rps;
                 const std::uint32_t rows = std::min(rps, h - y);
-                const tmsize_t want = static_cast<tmsize_t>(static_cast<std::size_t>(w) * rows * chunkSamples * bytes);
-                const tstrip_t strip = static_cast<tstrip_t>(s + static_cast<std::uint32_t>(p) * stripsPerPlane);
+                const tmsize_t want =
+                    static_cast<tmsize_t>(static_cast<std::size_t>(w) * rows * chunkSamples * bytes);
+                const tstrip_t strip =
+                    static_cast<tstrip_t>(s + static_cast<std::uint32_t>(p) * stripsPerPlane);
                 if (TIFFReadEncodedStrip(tif, strip, buffer.data(), want) < 0)
                     raise("cannot decode TIFF strip " + std::to_string(strip));
                 copyBlock(buffer.data(), 0, y, w, rows, p);

@@ -18,9 +18,9 @@ bool eligible(const TiffFile& t) {
     const auto photo = t.photometric();
     if (!TIFFIsCODECConfigured(comp)) return false;
     if (comp == COMPRESSION_JPEG) return photo == PHOTOMETRIC_RGB || photo == PHOTOMETRIC_YCBCR;
-    const bool lossless = comp == COMPRESSION_NONE || comp == COMPRESSION_LZW || comp == COMPRESSION_DEFLATE ||
-                          comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_ZSTD ||
-                          comp == COMPRESSION_PACKBITS;
+    const bool lossless = comp == COMPRESSION_NONE || comp == COMPRESSION_LZW ||
+                          comp == COMPRESSION_DEFLATE || comp == COMPRESSION_ADOBE_DEFLATE ||
+                          comp == COMPRESSION_ZSTD || comp == COMPRESSION_PACKBITS;
     return lossless && photo == PHOTOMETRIC_RGB;
 }
 
@@ -98,7 +98,8 @@ void TiffTileReader::read(int level, std::int64_t x, std::int64_t y, cv::Mat& ds
     prepareDirectory(*file);
     TIFF* tif = file->get();
     const std::size_t tileBytes = static_cast<std::size_t>(L.tileWidth) * L.tileHeight * 3;
-    std::vector<std::uint8_t> tile(std::max<std::size_t>(tileBytes, static_cast<std::size_t>(TIFFTileSize(tif))));
+    std::vector<std::uint8_t> tile(
+        std::max<std::size_t>(tileBytes, static_cast<std::size_t>(TIFFTileSize(tif))));
     const std::int64_t tx0 = x0 / L.tileWidth, tx1 = (x1 - 1) / L.tileWidth;
     const std::int64_t ty0 = y0 / L.tileHeight, ty1 = (y1 - 1) / L.tileHeight;
     for (std::int64_t ty = ty0; ty <= ty1; ++ty) {
@@ -108,15 +109,16 @@ void TiffTileReader::read(int level, std::int64_t x, std::int64_t y, cv::Mat& ds
                                                static_cast<std::uint32_t>(tileY), 0, 0);
             // Part of this tile inside both the request and the level.
             const std::int64_t cx0 = std::max(x0, tileX), cy0 = std::max(y0, tileY);
-            const std::int64_t cx1 = std::min(x1, tileX + L.tileWidth), cy1 = std::min(y1, tileY + L.tileHeight);
+            const std::int64_t cx1 = std::min(x1, tileX + L.tileWidth),
+                               cy1 = std::min(y1, tileY + L.tileHeight);
             // A missing tile is transparent in OpenSlide: leave the caller's background.
             if (TIFFGetStrileByteCount(tif, index) == 0) continue;
             file->clearError();
             if (TIFFReadEncodedTile(tif, index, tile.data(), static_cast<tmsize_t>(tile.size())) < 0) {
                 const std::string why = file->lastError();
                 giveBack(std::move(file));
-                detail::fail(m_path, "cannot decode TIFF tile " + std::to_string(tx) + "," + std::to_string(ty) +
-                                         " of directory " + std::to_string(L.directory) +
+                detail::fail(m_path, "cannot decode TIFF tile " + std::to_string(tx) + "," +
+                                         std::to_string(ty) + " of directory " + std::to_string(L.directory) +
                                          (why.empty() ? std::string() : " (" + why + ")"));
             }
             for (std::int64_t r = cy0; r < cy1; ++r) {

@@ -19,7 +19,8 @@ TileGrid::TileGrid(const core::RectI& region, const core::RectI& bounds, std::in
     }
     const std::int64_t cols = (m_region.width + coreSize - 1) / coreSize;
     const std::int64_t rows = (m_region.height + coreSize - 1) / coreSize;
-    if (cols * rows > 1 << 28) throw std::invalid_argument("TileGrid: too many tiles; use a larger core size");
+    if (cols * rows > 1 << 28)
+        throw std::invalid_argument("TileGrid: too many tiles; use a larger core size");
     m_columns = static_cast<int>(cols);
     m_rows = static_cast<int>(rows);
     m_tiles.reserve(static_cast<std::size_t>(cols * rows));
@@ -65,10 +66,14 @@ std::size_t TileGrid::keepTilesWithTissue(const cv::Mat& mask, double maskDownsa
     if (!(maskDownsample > 0)) throw std::invalid_argument("TileGrid: mask downsample must be positive");
     std::vector<Tile> kept;
     for (const Tile& t : m_tiles) {
-        const auto x0 = static_cast<int>(std::clamp<double>(std::floor(t.core.x / maskDownsample), 0, mask.cols));
-        const auto y0 = static_cast<int>(std::clamp<double>(std::floor(t.core.y / maskDownsample), 0, mask.rows));
-        const auto x1 = static_cast<int>(std::clamp<double>(std::ceil(t.core.right() / maskDownsample), 0, mask.cols));
-        const auto y1 = static_cast<int>(std::clamp<double>(std::ceil(t.core.bottom() / maskDownsample), 0, mask.rows));
+        const auto x0 =
+            static_cast<int>(std::clamp<double>(std::floor(t.core.x / maskDownsample), 0, mask.cols));
+        const auto y0 =
+            static_cast<int>(std::clamp<double>(std::floor(t.core.y / maskDownsample), 0, mask.rows));
+        const auto x1 =
+            static_cast<int>(std::clamp<double>(std::ceil(t.core.right() / maskDownsample), 0, mask.cols));
+        const auto y1 =
+            static_cast<int>(std::clamp<double>(std::ceil(t.core.bottom() / maskDownsample), 0, mask.rows));
         if (x1 <= x0 || y1 <= y0) continue;
         const cv::Mat cell = mask(cv::Rect(x0, y0, x1 - x0, y1 - y0));
         const int on = cv::countNonZero(cell);

@@ -247,3 +247,44 @@ TEST(Slide_TileGrid, cores_cover_the_slide_once_and_halos_stay_inside) {
     EXPECT_EQ(grid.columns(), 5);
     EXPECT_EQ(grid.rows(), 6);
 }
+
+// One whole slide per probe (e.g. one NDPI per channel) combined into one fluorescence source.
+TEST(Slide_ChannelStack, one_ndpi_per_probe_is_read_region_by_region) {
+    const fs::path ndpi = slidePath("fluorescence-dapi.ndpi");
+    if (!fs::exists(ndpi)) GTEST_SKIP() << "test slide missing";
+    const auto stack = openChannelStack({ndpi, ndpi, ndpi}, {"DAPI", "HER2", "CEP17"});
+    const auto single = openSlide(ndpi);
+    EXPECT_EQ(stack->kind(), ImageKind::Fluorescence);
+    EXPECT_EQ(stack->vendor().rfind("channel-stack:", 0), 0u) << stack->vendor();
+    ASSERT_EQ(stack->levels().size(), single->levels().size());  // the pyramid is kept
+    EXPECT_EQ(stack->width(), single->width());
+    EXPECT_NEAR(stack->calibration().mpp(), single->calibration().mpp(), 1e-9);
+    EXPECT_EQ(stack->channelNames(), (std::vector<std::string>{"DAPI", "HER2", "CEP17"}));
+
+    // Each channel is the slide's grey signal: the per-pixel maximum of what it reads.
+    const RectI rect{1000, 1200, 700, 500};
+    const std::vector<cv::Mat> planes = single->readChannels(rect, 1);
+    cv::Mat want = planes.front().clone();
+    for (std::size_t i = 1; i < planes.size(); ++i) cv::max(want, planes[i], want);
+    const std::vector<cv::Mat> got = stack->readChannels(rect, 1);
+    ASSERT_EQ(got.size(), 3u);
+    for (const cv::Mat& c : got) {
+        ASSERT_EQ(c.size(), want.size());
+        ASSERT_EQ(c.type(), want.type());
+        EXPECT_EQ(cv::norm(c, want, cv::NORM_INF), 0.0);
+    }
+    EXPECT_GT(cv::norm(want, cv::NORM_INF), 0.0);  // a real region, not padding
+    EXPECT_EQ(stack->readRegion(rect, 1).type(), CV_8UC3);
+}
+
+TEST(Slide_ChannelStack, slides_of_different_sizes_are_refused_naming_the_file) {
+    const fs::path ndpi = slidePath("fluorescence-dapi.ndpi");
+    const fs::path other = slidePath("boxes.tiff");
+    if (!fs::exists(ndpi) || !fs::exists(other)) GTEST_SKIP() << "test slides missing";
+    try {
+        (void)openChannelStack({ndpi, other}, {});
+        FAIL() << "expected an error";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("boxes.tiff"), std::string::npos) << e.what();
+    }
+}

@@ -39,6 +39,7 @@ struct MembraneTrace {
     cv::Point2d centre;
     std::vector<MembraneRay> rays;  ///< ihc.sectors * 3, in angle order
     double cytoplasmMedian = 0;     ///< median DAB OD between nucleus and membrane
+    bool clipped = false;           ///< a ray left the image before the territory's edge
     bool empty() const noexcept { return rays.empty(); }
 };
 

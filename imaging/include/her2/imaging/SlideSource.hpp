@@ -44,7 +44,10 @@ public:
 
     /// Pixel size; a user override (setCalibration) wins over the file's own.
     core::PixelCalibration calibration() const;
-    void setCalibration(const core::PixelCalibration& c) { m_override = c; m_hasOverride = true; }
+    void setCalibration(const core::PixelCalibration& c) {
+        m_override = c;
+        m_hasOverride = true;
+    }
 
     /// RGB CV_8UC3 of the level-0 rectangle `rect` read at `level` (size rect/downsample,
     /// rounded up). Premultiplied alpha is undone; transparent and out-of-slide pixels get
@@ -103,7 +106,9 @@ std::unique_ptr<SlideSource> openSlide(const std::filesystem::path& path, const 
 std::vector<std::string> slideBackEndNames();
 
 /// Combines single-channel files (one per probe) into one fluorescence source. Each file is a
-/// plain grey image (8 or 16 bit); a colour file contributes its per-pixel maximum. `names`
+/// plain grey image (8 or 16 bit), or, when the first file is a whole slide with a pyramid,
+/// a whole slide read region by region (all with the same level sizes); a colour file
+/// contributes its per-pixel maximum. `names`
 /// may be empty (file stems are used). Throws core::InputError naming the failing file,
 /// e.g. one whose size differs from the first.
 std::unique_ptr<SlideSource> openChannelStack(const std::vector<std::filesystem::path>& paths,
