@@ -49,7 +49,10 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
         std::uint16_t* lv = level.data() + static_cast<std::size_t>(y + 1) * stride + 1;
         for (int x = 0; x < w; ++x) {
             s[x] = m[x] > 0 ? m[x] : (ok && !ok[x] ? kBlocked : 0);
-            lv[x] = static_cast<std::uint16_t>(static_cast<int>((e[x] - lo) * scale));
+            // Range-checked before the cast: a NaN elevation lands in level 0, never in UB.
+            const double v = (e[x] - lo) * scale;
+            lv[x] = v >= 0 && v < kLevels ? static_cast<std::uint16_t>(static_cast<int>(v))
+                                          : static_cast<std::uint16_t>(v >= kLevels ? kLevels - 1 : 0);
         }
     }
 
