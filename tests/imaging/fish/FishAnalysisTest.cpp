@@ -11,8 +11,8 @@
 
 using namespace her2::imaging;
 using her2::core::NucleusExclusion;
+using her2test::TempDir;
 using her2test::fish::analyse;
-using her2test::fish::FishTempDir;
 using her2test::fish::matchNucleus;
 using her2test::fish::scoreBreast;
 
@@ -194,7 +194,7 @@ TEST(FishAnalysis, EightAndSixteenBit) {
 }
 
 TEST(FishAnalysis, RgbCompositeWithAnotherChannelMap) {
-    FishTempDir dir("rgb");
+    TempDir dir("fish-rgb");
     const auto c = findFishCase("fish-group1");
     const FishPhantom p(c->spec);
     const FishPhantomImages img = p.render();
@@ -236,7 +236,7 @@ TEST(FishAnalysis, RgbCompositeWithAnotherChannelMap) {
 }
 
 TEST(FishAnalysis, ChannelTiffAndZStack) {
-    FishTempDir dir("tiff");
+    TempDir dir("fish-tiff");
     FishPhantomSpec s = baseSpec(26);
     const FishPhantom p(s);
     const FishPhantomImages img = p.render();
@@ -283,7 +283,7 @@ TEST(FishAnalysis, ChannelTiffAndZStack) {
 }
 
 TEST(FishAnalysis, BrightFieldImageIsNotScorable) {
-    FishTempDir dir("bf");
+    TempDir dir("fish-bf");
     // A bright-field look: white glass with purple and brown cells.
     cv::Mat rgb(600, 600, CV_8UC3, cv::Scalar(238, 236, 240));
     cv::RNG rng(3);
@@ -340,7 +340,7 @@ TEST(FishAnalysis, NdpiWithOnlyDapiMissesHer2) {
 }
 
 TEST(FishAnalysis, MissingChannelInAChannelStack) {
-    FishTempDir dir("missing");
+    TempDir dir("fish-missing");
     FishPhantomSpec s = baseSpec(28);
     const FishPhantomImages img = FishPhantom(s).render();
     const auto path = dir.path() / "two.tif";
@@ -353,7 +353,7 @@ TEST(FishAnalysis, MissingChannelInAChannelStack) {
 }
 
 TEST(FishAnalysis, BadChannelMapIsAParameterError) {
-    FishTempDir dir("map");
+    TempDir dir("fish-map");
     const FishPhantomImages img = FishPhantom(baseSpec(29)).render();
     const auto path = dir.path() / "c.png";
     cv::Mat bgr;

@@ -11,7 +11,8 @@
 
 using namespace her2::imaging;
 using her2::core::FishChannel;
-using her2test::fish::FishTempDir;
+using her2test::maxAbsDiff;
+using her2test::TempDir;
 
 namespace {
 
@@ -25,14 +26,6 @@ FishPhantomSpec smallSpec(std::uint64_t seed) {
     s.clusterFraction = 0.3;
     s.splitSignalFraction = 0.2;
     return s;
-}
-
-double maxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
-    cv::Mat d;
-    cv::absdiff(a, b, d);
-    double mx = 0;
-    cv::minMaxLoc(d.reshape(1), nullptr, &mx);
-    return mx;
 }
 
 }  // namespace
@@ -129,7 +122,7 @@ TEST(FishPhantom, StandardCasesHaveTheirGroup) {
 }
 
 TEST(FishPhantom, FilesRoundTrip) {
-    FishTempDir dir("files");
+    TempDir dir("fish-files");
     const FishPhantomSpec spec = smallSpec(5);
     const FishPhantomFiles f = writeFishPhantom(spec, dir.path() / "case", "case");
     ASSERT_TRUE(std::filesystem::exists(f.channels));

@@ -1,37 +1,15 @@
 #pragma once
 /// @file Helpers shared by the FISH tests: matching detected nuclei to phantom truth.
-#include <unistd.h>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <string>
 
+#include "ImagingTestUtil.hpp"
 #include "her2/core/ScoringRules.hpp"
 #include "her2/imaging/FishAnalysis.hpp"
 #include "her2/imaging/FishPhantom.hpp"
 
 namespace her2test::fish {
-
-/// A fresh directory under the system temp folder, removed with its contents on exit.
-class FishTempDir {
-public:
-    explicit FishTempDir(const std::string& tag) {
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        m_path = std::filesystem::temp_directory_path() /
-                 ("her2-fish-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp));
-        std::filesystem::create_directories(m_path);
-    }
-    ~FishTempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-    }
-    FishTempDir(const FishTempDir&) = delete;
-    FishTempDir& operator=(const FishTempDir&) = delete;
-    const std::filesystem::path& path() const noexcept { return m_path; }
-
-private:
-    std::filesystem::path m_path;
-};
 
 /// The detected nucleus whose centroid is nearest a truth nucleus (within half its minor
 /// semi-axis), or -1.

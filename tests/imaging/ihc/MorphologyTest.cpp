@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "ImagingTestUtil.hpp"
 #include "ihc/Morphology.hpp"
+
+using her2test::maxAbsDiff;
 
 namespace {
 
@@ -15,12 +18,6 @@ cv::Mat reconstructByIteration(const cv::Mat& marker, const cv::Mat& mask) {
         if (cv::countNonZero(next != cur) == 0) return next;
         std::swap(cur, next);
     }
-}
-
-double maxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
-    double d = 0;
-    cv::minMaxLoc(cv::abs(a - b), nullptr, &d);
-    return d;
 }
 
 }  // namespace

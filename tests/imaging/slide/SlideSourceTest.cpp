@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "ImagingTestUtil.hpp"
 #include "her2/core/Errors.hpp"
 #include "her2/imaging/SlideSource.hpp"
 #include "her2/imaging/TileGrid.hpp"
@@ -16,19 +17,12 @@ namespace fs = std::filesystem;
 using her2::core::InputError;
 using her2::core::RectI;
 using namespace her2::imaging;
+using her2test::maxAbsDiff;
 
 namespace {
 
 fs::path slidePath(const std::string& name) {
     return fs::path(HER2_TESTDATA_DIR) / "slides" / name;
-}
-
-double maxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
-    cv::Mat d;
-    cv::absdiff(a, b, d);
-    double mx = 0;
-    cv::minMaxLoc(d.reshape(1), nullptr, &mx);
-    return mx;
 }
 
 fs::path tempDir() {
