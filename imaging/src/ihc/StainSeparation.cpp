@@ -31,6 +31,17 @@ Vec3 cross(const Vec3& a, const Vec3& b) {
     return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
 }
 
+/// Stain matrix with rows hematoxylin, residual, DAB as in scikit-image: OD = C * M.
+Eigen::Matrix3d stainMatrix(const StainVectors& vectors) {
+    Eigen::Matrix3d m;
+    for (int c = 0; c < 3; ++c) {
+        m(0, c) = vectors.hematoxylin[static_cast<std::size_t>(c)];
+        m(1, c) = vectors.residual[static_cast<std::size_t>(c)];
+        m(2, c) = vectors.dab[static_cast<std::size_t>(c)];
+    }
+    return m;
+}
+
 const std::array<float, 256>& odTable() {
     static const std::array<float, 256> table = [] {
         std::array<float, 256> t{};
@@ -56,13 +67,8 @@ float StainSeparation::od(unsigned char value) noexcept {
 }
 
 StainSeparation::StainSeparation(const StainVectors& vectors) : m_vectors(vectors) {
-    // Rows are stains (H, residual, DAB) as in scikit-image: OD = C * M, C = OD * M^-1.
-    Eigen::Matrix3d m;
-    for (int c = 0; c < 3; ++c) {
-        m(0, c) = vectors.hematoxylin[c];
-        m(1, c) = vectors.residual[c];
-        m(2, c) = vectors.dab[c];
-    }
+    // C = OD * M^-1.
+    const Eigen::Matrix3d m = stainMatrix(vectors);
     if (std::abs(m.determinant()) < 1e-6) throw core::ParameterError("stain vectors are not independent");
     const Eigen::Matrix3d inv = m.inverse();
     const auto& table = odTable();
@@ -179,14 +185,7 @@ namespace {
 std::optional<Vec3> nuclearDirection(const cv::Mat& rgb, const cv::Mat& mask, const StainVectors& vectors,
                                      double maxDabRatio) {
     const auto& t = odTable();
-    // Inverse of the stain matrix: rows are the per-channel weights of each stain.
-    Eigen::Matrix3d m;
-    for (int c = 0; c < 3; ++c) {
-        m(0, c) = vectors.hematoxylin[static_cast<std::size_t>(c)];
-        m(1, c) = vectors.residual[static_cast<std::size_t>(c)];
-        m(2, c) = vectors.dab[static_cast<std::size_t>(c)];
-    }
-    const Eigen::Matrix3d inv = m.inverse();
+    const Eigen::Matrix3d inv = stainMatrix(vectors).inverse();
     std::array<std::vector<float>, 3> channel;
     const std::size_t step = std::max<std::size_t>(1, rgb.total() / 400000);
     std::size_t k = 0;

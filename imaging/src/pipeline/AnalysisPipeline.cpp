@@ -161,9 +161,8 @@ struct TileResult {
 /// slide's own hematoxylin, from up to 8 tissue tiles spread over the slide (read at the
 /// analysis level).
 StainVectors slideStains(const SlideSource& source, const core::IhcParams& ihc, const TileGrid& grid,
-                         int level, const cv::Size& analysisSizeOf1, double ds) {
+                         int level, double ds) {
     if (ihc.stainVectors == "default" || grid.empty()) return StainVectors::defaultHDab();
-    (void)analysisSizeOf1;
     std::vector<cv::Mat> samples;
     const std::size_t n = grid.size();
     const std::size_t want = std::min<std::size_t>(8, n);
@@ -231,7 +230,7 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
     cv::dilate(map.mask, tileMask, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
     grid.keepTilesWithTissue(tileMask, map.downsample);
 
-    const StainVectors stains = slideStains(source, params.ihc, grid, level, {}, ds);
+    const StainVectors stains = slideStains(source, params.ihc, grid, level, ds);
     out.stains = stains;
     if (stains.source == "estimated")
         out.warnings.push_back("stain vectors estimated from the slide (Macenko)");

@@ -37,12 +37,7 @@ std::vector<cv::Mat> SlideChannelStack::readChannels(const core::RectI& rect, in
     detail::checkRegionRequest(*this, rect, level);
     std::vector<cv::Mat> out;
     out.reserve(m_slides.size());
-    for (const auto& s : m_slides) {
-        std::vector<cv::Mat> planes = s->readChannels(rect, level);
-        cv::Mat grey = planes.front();
-        for (std::size_t i = 1; i < planes.size(); ++i) cv::max(grey, planes[i], grey);
-        out.push_back(grey);
-    }
+    for (const auto& s : m_slides) out.push_back(detail::maxOfPlanes(s->readChannels(rect, level)));
     return out;
 }
 

@@ -85,6 +85,14 @@ double mppFromResolution(double pixelsPerUnit, int unit) {
     return mpp <= 50.0 ? mpp : 0;
 }
 
+cv::Mat maxOfPlanes(const std::vector<cv::Mat>& planes) {
+    if (planes.size() == 1) return planes.front();
+    cv::Mat grey;
+    cv::max(planes[0], planes[1], grey);
+    for (std::size_t i = 2; i < planes.size(); ++i) cv::max(grey, planes[i], grey);
+    return grey;
+}
+
 cv::Mat toRgb8(const cv::Mat& image, const cv::Vec3b& background) {
     cv::Mat eight;
     if (image.depth() == CV_8U)

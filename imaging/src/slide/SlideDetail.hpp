@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -35,5 +36,9 @@ double mppFromResolution(double pixelsPerUnit, int unit);
 /// Converts a 1/3/4-channel 8/16-bit image (RGB order) to CV_8UC3 RGB; alpha is composited
 /// over `background`.
 cv::Mat toRgb8(const cv::Mat& image, const cv::Vec3b& background);
+
+/// One grey channel from the planes of one probe's image: the only plane, or the per-pixel
+/// maximum (a grey scan read as RGB, or a pseudo-coloured export: the signal is the brightest).
+cv::Mat maxOfPlanes(const std::vector<cv::Mat>& planes);
 
 }  // namespace her2::imaging::detail

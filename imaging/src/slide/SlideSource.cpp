@@ -189,11 +189,9 @@ std::unique_ptr<SlideSource> openChannelStack(const std::vector<std::filesystem:
         DecodedImage d = decodePlainImage(paths[i]);
         cv::Mat grey = d.pixels;
         if (grey.channels() == 3) {
-            // A pseudo-coloured export of one probe: its signal is the brightest component.
             std::vector<cv::Mat> planes;
             cv::split(grey, planes);
-            cv::max(planes[0], planes[1], grey);
-            cv::max(grey, planes[2], grey);
+            grey = detail::maxOfPlanes(planes);
         }
         if (i == 0) {
             calibration = d.calibration();
