@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -40,8 +41,21 @@ inline CliResult runCli(const std::string& args) {
     return r;
 }
 
+/// A single-quoted shell word (embedded single quotes escaped).
 inline std::string quoted(const std::filesystem::path& p) {
-    return "'" + p.string() + "'";
+    std::string q = "'";
+    for (const char c : p.string()) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+/// Runs the CLI with each of `args` passed as one word.
+inline CliResult runCliWords(const std::vector<std::string>& args) {
+    std::string line;
+    for (const auto& a : args) {
+        if (!line.empty()) line += ' ';
+        line += her2::testing::quoted(std::filesystem::path(a));
+    }
+    return runCli(line);
 }
 
 /// A fresh empty folder named after the running test.

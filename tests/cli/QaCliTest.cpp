@@ -2,28 +2,24 @@
 // per-test temporary folder.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "CliRunner.hpp"
 #include "her2/core/Params.hpp"
 
 namespace fs = std::filesystem;
+using her2::testing::CliResult;
+using her2::testing::runCliWords;
 using Json = nlohmann::json;
 
 namespace {
-
-struct CliRun {
-    int exitCode = -1;
-    std::string out, err;
-};
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -37,12 +33,6 @@ void spit(const fs::path& p, const std::string& text) {
     out << text;
 }
 
-std::string shellQuoted(const std::string& s) {
-    std::string q = "'";
-    for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
 class Cli_Qa : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -54,22 +44,6 @@ protected:
     }
     void TearDown() override {
         if (!HasFailure()) fs::remove_all(m_dir);
-    }
-
-    CliRun run(const std::vector<std::string>& args) const {
-        std::string cmd = shellQuoted(HER2_CLI);
-        for (const auto& a : args) {
-            cmd += ' ';
-            cmd += shellQuoted(a);
-        }
-        cmd += " >" + shellQuoted((m_dir / "stdout.txt").string()) + " 2>" +
-               shellQuoted((m_dir / "stderr.txt").string());
-        const int status = std::system(cmd.c_str());
-        CliRun r;
-        r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(m_dir / "stdout.txt");
-        r.err = slurp(m_dir / "stderr.txt");
-        return r;
     }
 
     /// A batch folder: four IHC slides (two with overlays), one failed slide, two FISH slides.
@@ -104,9 +78,9 @@ protected:
 TEST_F(Cli_Qa, writesReportAndPrintsJson) {
     writeBatch();
     const fs::path qa = m_dir / "qa";
-    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                          (m_dir / "manual.csv").string(), "-o", qa.string(), "--json"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const CliResult r = runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                                     (m_dir / "manual.csv").string(), "-o", qa.string(), "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
     const Json j = Json::parse(r.out);
     for (const char* key : {"n", "agreement", "kappa", "kappa_ci", "weighted_kappa", "weighted_kappa_ci",
                             "confusion", "discordant", "unmatched_auto", "unmatched_manual", "ish"})
@@ -136,9 +110,9 @@ TEST_F(Cli_Qa, writesReportAndPrintsJson) {
 
 TEST_F(Cli_Qa, textOutputWithoutReportFolder) {
     writeBatch();
-    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                          (m_dir / "manual.csv").string()});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const CliResult r = runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                                     (m_dir / "manual.csv").string()});
+    ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("kappa"), std::string::npos);
     EXPECT_NE(r.out.find("only in the manual file  z"), std::string::npos) << r.out;
 }
@@ -146,9 +120,9 @@ TEST_F(Cli_Qa, textOutputWithoutReportFolder) {
 TEST_F(Cli_Qa, unknownScoreNamesFileLineAndColumn) {
     writeBatch();
     spit(m_dir / "bad.csv", "slide,ihc_score\na,1+\nb,4+\n");
-    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                          (m_dir / "bad.csv").string()});
-    EXPECT_EQ(r.exitCode, 1);
+    const CliResult r = runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                                     (m_dir / "bad.csv").string()});
+    EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("bad.csv: line 3, column 2: unknown IHC score '4+'"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
@@ -156,31 +130,31 @@ TEST_F(Cli_Qa, unknownScoreNamesFileLineAndColumn) {
 TEST_F(Cli_Qa, raggedAndDuplicateRowsAreErrors) {
     writeBatch();
     spit(m_dir / "ragged.csv", "slide,ihc_score\r\na,1+\r\nb,0,extra\r\n");
-    CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                    (m_dir / "ragged.csv").string()});
-    EXPECT_EQ(r.exitCode, 1);
+    CliResult r = runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                               (m_dir / "ragged.csv").string()});
+    EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("line 3, column 3"), std::string::npos) << r.err;
     spit(m_dir / "dup.csv", "slide,ihc_score\na,1+\n\"a.svs\",2+\n");
-    r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-             (m_dir / "dup.csv").string()});
-    EXPECT_EQ(r.exitCode, 1);
+    r = runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                     (m_dir / "dup.csv").string()});
+    EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("line 3, column 1: duplicate slide 'a'"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli_Qa, usageErrorsExitTwo) {
     writeBatch();
-    EXPECT_EQ(run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string()}).exitCode, 2);
-    EXPECT_EQ(
-        run({"qa", "--auto", (m_dir / "nope.csv").string(), "--manual", (m_dir / "manual.csv").string()})
-            .exitCode,
-        2);
-    EXPECT_EQ(run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                   (m_dir / "manual.csv").string(), "--calibrate"})
-                  .exitCode,
+    EXPECT_EQ(runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string()}).code, 2);
+    EXPECT_EQ(runCliWords({"qa", "--auto", (m_dir / "nope.csv").string(), "--manual",
+                           (m_dir / "manual.csv").string()})
+                  .code,
               2);
-    EXPECT_EQ(run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                   (m_dir / "manual.csv").string(), "--folds", "3"})
-                  .exitCode,
+    EXPECT_EQ(runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                           (m_dir / "manual.csv").string(), "--calibrate"})
+                  .code,
+              2);
+    EXPECT_EQ(runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                           (m_dir / "manual.csv").string(), "--folds", "3"})
+                  .code,
               2);
 }
 
@@ -218,10 +192,11 @@ TEST_F(Cli_Qa, calibrateWritesAProtocolTheBatchCanLoad) {
     spit(m_dir / "batch" / "summary.csv", summary);
     spit(m_dir / "manual.csv", manual);
     const fs::path protocol = m_dir / "calibrated.json";
-    const CliRun r = run({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
-                          (m_dir / "manual.csv").string(), "--calibrate", "--folds", "3", "--protocol-out",
-                          protocol.string(), "--threads", "2", "-o", (m_dir / "qa").string(), "--json"});
-    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const CliResult r =
+        runCliWords({"qa", "--auto", (m_dir / "batch" / "summary.csv").string(), "--manual",
+                     (m_dir / "manual.csv").string(), "--calibrate", "--folds", "3", "--protocol-out",
+                     protocol.string(), "--threads", "2", "-o", (m_dir / "qa").string(), "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
     const Json j = Json::parse(r.out);
     ASSERT_TRUE(j.contains("calibration"));
     EXPECT_EQ(j["calibration"]["folds"], 3);
