@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "her2/core/Errors.hpp"
+#include "her2/core/JsonText.hpp"
 
 namespace her2::models {
 namespace {
@@ -38,13 +39,8 @@ QaResult QaResult::load(const QString& path) {
 
 QaResult QaResult::parse(const QByteArray& text, const QString& file, const QString& baseDir) {
     const std::string name = file.toStdString();
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        throw core::ParseError(name, 0, 0,
-                               std::string("not valid JSON (byte ") + std::to_string(e.byte) + ")");
-    }
+    const json doc = core::detail::parseJsonText<json>(
+        std::string_view(text.constData(), static_cast<std::size_t>(text.size())), name);
     if (!doc.is_object()) throw core::ParseError(name, 0, 0, "a QA result must be a JSON object");
     if (!doc.contains("discordant") && !doc.contains("kappa"))
         throw core::ParseError(name, 0, 0, "not a QA result: no 'kappa' or 'discordant' key");

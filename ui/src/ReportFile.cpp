@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "her2/core/Errors.hpp"
+#include "her2/core/JsonText.hpp"
 #include "her2/core/ScoringRules.hpp"
 
 namespace her2::ui {
@@ -25,13 +26,8 @@ double number(const json& doc, const char* key, double fallback = 0) {
 
 ReportFileContents parseReportJson(const QByteArray& bytes, const QString& file) {
     const std::string name = file.toStdString();
-    json doc;
-    try {
-        doc = json::parse(bytes.begin(), bytes.end());
-    } catch (const json::parse_error& e) {
-        throw core::ParseError(name, 0, 0,
-                               std::string("not valid JSON (byte ") + std::to_string(e.byte) + ")");
-    }
+    const json doc = core::detail::parseJsonText<json>(
+        std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())), name);
     if (!doc.is_object()) throw core::ParseError(name, 0, 0, "a report must be a JSON object");
     ReportFileContents out;
     core::ScoreReport& r = out.report;

@@ -1,6 +1,6 @@
 #include "her2/core/GeoJson.hpp"
 
-#include "io/JsonText.hpp"
+#include "her2/core/JsonText.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -9,7 +9,7 @@
 #include "ParamsAccess.hpp"
 #include "her2/core/Errors.hpp"
 #include "her2/core/Params.hpp"
-#include "io/JsonText.hpp"
+#include "her2/core/JsonText.hpp"
 
 namespace her2::core {
 namespace {

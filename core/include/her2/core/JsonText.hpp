@@ -1,5 +1,6 @@
 #pragma once
-// Parsing JSON text with errors that name the line and column, for every JSON file core reads.
+// Parsing JSON text with errors that name the line and column, for every JSON file the
+// project reads. Templated on the JSON type so that core itself exposes no JSON library.
 #include <string>
 #include <string_view>
 
