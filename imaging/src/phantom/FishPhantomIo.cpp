@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "her2/core/Errors.hpp"
+#include "her2/core/JsonText.hpp"
 #include "her2/imaging/AtomicFile.hpp"
 #include "her2/imaging/FishPhantom.hpp"
 #include "phantom/TiffHandle.hpp"
@@ -218,9 +219,9 @@ FishPhantomTruth readFishTruthJson(const std::filesystem::path& path) {
     if (!in) throw core::InputError(path.string(), "cannot open the truth file");
     std::stringstream buffer;
     buffer << in.rdbuf();
+    const Json j = core::detail::parseJsonText<Json>(buffer.str(), path.string());
     FishPhantomTruth t;
     try {
-        const Json j = Json::parse(buffer.str());
         if (j.value("format", "") != kTruthFormat)
             throw core::InputError(path.string(), "not a FISH phantom truth file");
         t.name = j.value("name", "");

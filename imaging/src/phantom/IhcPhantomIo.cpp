@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "her2/core/Errors.hpp"
+#include "her2/core/JsonText.hpp"
 #include "her2/imaging/AtomicFile.hpp"
 #include "her2/imaging/IhcPhantom.hpp"
 #include "her2/imaging/PyramidTiffWriter.hpp"
@@ -275,20 +276,6 @@ IhcPhantomTruth truthFrom(const json& j, const std::string& file) {
     return t;
 }
 
-/// Line and column (1-based) of a byte offset, for parse errors.
-std::pair<std::size_t, std::size_t> lineColumn(const std::string& text, std::size_t byte) {
-    std::size_t line = 1, col = 1;
-    for (std::size_t k = 0; k < std::min(byte, text.size()); ++k) {
-        if (text[k] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return {line, col};
-}
-
 }  // namespace
 
 std::filesystem::path truthPathFor(const std::filesystem::path& imagePath) {
@@ -325,13 +312,7 @@ IhcPhantomTruth readIhcTruthJson(const std::filesystem::path& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        const auto [line, col] = lineColumn(text, e.byte > 0 ? e.byte - 1 : 0);
-        throw core::ParseError(file, line, col, "malformed JSON");
-    }
+    const json j = core::detail::parseJsonText<json>(text, file);
     try {
         return truthFrom(j, file);
     } catch (const json::exception& e) {
