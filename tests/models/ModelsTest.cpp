@@ -21,12 +21,9 @@ using namespace her2;
 
 namespace {
 
+/// The application made by the suite's main() (support/QtTestMain.hpp).
 QGuiApplication& app() {
-    static int argc = 1;
-    static char name[] = "her2_models_tests";
-    static char* argv[] = {name, nullptr};
-    static QGuiApplication a(argc, argv);
-    return a;
+    return *qobject_cast<QGuiApplication*>(QCoreApplication::instance());
 }
 
 void writeFile(const QString& path, const QByteArray& text) {

@@ -12,18 +12,9 @@
 
 namespace her2test {
 
+/// The application made by the suite's main() (support/QtTestMain.hpp).
 inline QApplication& app() {
-    static int argc = 1;
-    static char name[] = "her2_ui_tests";
-    static char* argv[] = {name, nullptr};
-    static QApplication* a = [] {
-        auto* created = new QApplication(argc, argv);
-        // Keep the tests' recent-file list away from the user's.
-        QCoreApplication::setOrganizationName(QStringLiteral("HER2Scope-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("her2_ui_tests"));
-        return created;
-    }();
-    return *a;
+    return *qobject_cast<QApplication*>(QCoreApplication::instance());
 }
 
 inline QString testData(const char* relative) {

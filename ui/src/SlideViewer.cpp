@@ -74,7 +74,10 @@ SlideViewer::SlideViewer(QWidget* parent) : QWidget(parent), m_loader(new TileLo
     connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &SlideViewer::onSlideFileChanged);
 }
 
-SlideViewer::~SlideViewer() = default;
+SlideViewer::~SlideViewer() {
+    // Leave no running animation registered with Qt's per-thread animation timer.
+    m_zoomAnimation->stop();
+}
 
 void SlideViewer::setSlide(std::shared_ptr<const imaging::SlideSource> slide) {
     m_zoomAnimation->stop();
