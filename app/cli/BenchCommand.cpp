@@ -54,9 +54,9 @@ double since(Clock::time_point t) {
 }
 
 /// Reads every tissue tile of the slide at level 0 through OpenSlide alone, on `threads` threads.
-nlohmann::json benchRead(const std::string& slide, int threads, bool openslideOnly) {
+nlohmann::json benchRead(const std::string& slide, int threads, bool openslideOnly,
+                         const core::AnalysisParams& params) {
     const auto source = imaging::openSlide(slide, imaging::SlideOpenOptions{!openslideOnly});
-    const core::AnalysisParams params;
     const auto cal = source->calibration();
     const imaging::TissueDetector detector(params.tiling);
     const auto map = detector.detect(*source);
@@ -98,9 +98,8 @@ nlohmann::json benchRead(const std::string& slide, int threads, bool openslideOn
             {"peak_rss_mb", peakRssMb()}};
 }
 
-nlohmann::json benchIhc(const std::string& slide, int threads) {
+nlohmann::json benchIhc(const std::string& slide, int threads, core::AnalysisParams params) {
     const auto source = imaging::openSlide(slide);
-    core::AnalysisParams params;
     params.tiling.threads = threads;
     core::NullProgress quiet;
     core::CancelToken cancel;
@@ -169,6 +168,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
         bool fastTiles = false;
         int size = 2048;
         int repeat = 5;
+        std::string params;
     };
     auto o = std::make_shared<Options>();
     auto* cmd = app.add_subcommand(
@@ -180,13 +180,16 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     cmd->add_option("SLIDE", o->slide, "Slide for read and ihc");
     cmd->add_option("--threads", o->threads, "Threads")->check(CLI::Range(1, 256));
     cmd->add_flag("--fast-tiles", o->fastTiles, "read: decode TIFF tiles with libtiff instead of OpenSlide");
+    cmd->add_option("--params", o->params, "read, ihc: protocol JSON (default: the built-in protocol)");
     cmd->add_option("--size", o->size, "fish: field side in pixels")->check(CLI::Range(256, 16384));
     cmd->add_option("--repeat", o->repeat, "fish: timed repetitions")->check(CLI::Range(1, 1000));
     cmd->callback([o, &exitCode] {
         if (o->mode != "fish" && o->slide.empty())
             throw CLI::ValidationError("SLIDE", "read and ihc need a slide");
-        nlohmann::json j = o->mode == "read"  ? benchRead(o->slide, o->threads, !o->fastTiles)
-                           : o->mode == "ihc" ? benchIhc(o->slide, o->threads)
+        const core::AnalysisParams params =
+            o->params.empty() ? core::AnalysisParams{} : core::AnalysisParams::load(o->params);
+        nlohmann::json j = o->mode == "read"  ? benchRead(o->slide, o->threads, !o->fastTiles, params)
+                           : o->mode == "ihc" ? benchIhc(o->slide, o->threads, params)
                                               : benchFish(o->size, o->repeat);
         std::cout << j.dump() << '\n';
         exitCode = 0;
