@@ -182,6 +182,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     for (const int l : kept)
         for (const MembraneRay& ray : traces[static_cast<std::size_t>(l)].rays)
             if (ray.neighbour > 0 && ray.neighbour <= nuclei.count) traceCell(ray.neighbour);
+    const std::vector<unsigned char> own = membranes.ownMembranes(traces);
     cv::Mat crop;
     for (int l = 1; l <= nuclei.count; ++l) {
         const LabelStats& s = ls[static_cast<std::size_t>(l)];
@@ -202,7 +203,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             perimeter > 0 ? std::min(1.0, 4 * std::numbers::pi * s.nArea / (perimeter * perimeter)) : 0;
 
         const MembraneMeasures mm =
-            membranes.summarize(traces[static_cast<std::size_t>(l)], membranes.attribute(l, traces));
+            membranes.summarize(traces[static_cast<std::size_t>(l)], membranes.attribute(l, traces, own));
 
         core::CellRecord r;
         const double cx = s.cArea > 0 ? s.cSumX / s.cArea : centre.x;

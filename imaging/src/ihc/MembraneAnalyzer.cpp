@@ -10,6 +10,9 @@ namespace {
 
 constexpr int kRaysPerSector = 3;
 constexpr double kStep = 0.5;  // px along a ray
+constexpr double kDiag = std::numbers::sqrt2 / 2;
+constexpr double kCompass[8][2] = {{1, 0},  {kDiag, kDiag},   {0, 1},  {-kDiag, kDiag},
+                                   {-1, 0}, {-kDiag, -kDiag}, {0, -1}, {kDiag, -kDiag}};
 
 /// A shared membrane brighter than this factor times a cell's own membrane elsewhere, next to
 /// a neighbour whose own membrane is that much brighter too, carries the neighbour's intensity:
@@ -169,6 +172,20 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
                                             : readProfile(profile.data() + b, radii.data() + b, cutEnd[k] - b,
                                                           cyto, m_params.stainedOd, m_mpp);
         if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
+        // Cells around the peak: its own pixel and eight points each one and two bands away.
+        const double peakX = centre.x + ray.cut.radius * m_cos[k],
+                     peakY = centre.y + ray.cut.radius * m_sin[k];
+        std::size_t found = 0;
+        for (int d = -1; d < 16 && found < ray.near.size(); ++d) {
+            const double reach = d < 8 ? band : 2 * band;
+            const double ox = d < 0 ? 0 : reach * kCompass[d % 8][0],
+                         oy = d < 0 ? 0 : reach * kCompass[d % 8][1];
+            const int l = labelAt(cells, peakX + ox, peakY + oy);
+            if (l <= 0 || l == label ||
+                std::find(ray.near.begin(), ray.near.begin() + found, l) != ray.near.begin() + found)
+                continue;
+            ray.near[found++] = l;
+        }
     }
     return out;
 }
@@ -235,7 +252,47 @@ MembraneMeasures MembraneAnalyzer::summarize(const MembraneTrace& t, const std::
     return out;
 }
 
-std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<MembraneTrace>& traces) const {
+double MembraneAnalyzer::freeFraction(const MembraneTrace& t,
+                                      const std::vector<unsigned char>& stainedCells) const {
+    auto stainedCell = [&](int l) {
+        return l > 0 && (static_cast<std::size_t>(l) >= stainedCells.size() ||
+                         stainedCells[static_cast<std::size_t>(l)]);
+    };
+    std::size_t n = 0, on = 0;
+    for (const MembraneRay& ray : t.rays) {
+        if (stainedCell(ray.neighbour) || std::any_of(ray.near.begin(), ray.near.end(), stainedCell))
+            continue;
+        ++n;
+        on += stained(ray.cut, t.cytoplasmMedian);
+    }
+    // Under a quarter of the outline free: too little to judge.
+    return 4 * n >= t.rays.size() && n > 0 ? static_cast<double>(on) / static_cast<double>(n) : -1.0;
+}
+
+std::vector<unsigned char> MembraneAnalyzer::ownMembranes(const std::vector<MembraneTrace>& traces) const {
+    // First guess: stained where a tenth of the outline is (borrowed or not); an untraced cell
+    // gives no evidence and counts as stained.
+    std::vector<unsigned char> stainedAtAll(traces.size(), 1);
+    for (std::size_t l = 0; l < traces.size(); ++l) {
+        const MembraneTrace& t = traces[l];
+        if (t.empty()) continue;
+        std::size_t on = 0;
+        for (const MembraneRay& ray : t.rays) on += stained(ray.cut, t.cytoplasmMedian);
+        stainedAtAll[l] =
+            static_cast<double>(on) >= m_params.minStainedFraction * static_cast<double>(t.rays.size());
+    }
+    // Then: a cell whose free rays are unstained only borrows its stain from its neighbours.
+    std::vector<unsigned char> own = stainedAtAll;
+    for (std::size_t l = 0; l < traces.size(); ++l) {
+        if (traces[l].empty() || !stainedAtAll[l]) continue;
+        const double f = freeFraction(traces[l], stainedAtAll);
+        if (f >= 0 && f < m_params.minStainedFraction) own[l] = 0;
+    }
+    return own;
+}
+
+std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<MembraneTrace>& traces,
+                                                const std::vector<unsigned char>& own) const {
     const MembraneTrace& self = traces[static_cast<std::size_t>(label)];
     const std::size_t rays = self.rays.size();
     std::vector<RayUse> use(rays, RayUse::Cut);
@@ -278,6 +335,27 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
         }
         return flank ? static_cast<double>(on) / static_cast<double>(flank) : 0.0;
     };
+    // A cell that shows no membrane of its own on its free rays takes no stain that lies
+    // within reach of a neighbour that shows one: at a junction that stain is the neighbour's
+    // membrane, whichever territory the ray happens to cross.
+    const double mineFree = freeFraction(self, own);
+    if (mineFree >= 0 && mineFree < m_params.minStainedFraction) {
+        std::vector<std::pair<int, bool>> shownMemo;
+        auto shown = [&](int l) {
+            if (l <= 0 || static_cast<std::size_t>(l) >= traces.size()) return false;
+            const MembraneTrace& t = traces[static_cast<std::size_t>(l)];
+            if (t.empty() || t.clipped || !own[static_cast<std::size_t>(l)]) return false;
+            for (const auto& [seen, on] : shownMemo)
+                if (seen == l) return on;
+            shownMemo.emplace_back(l, freeFraction(t, own) >= m_params.minStainedFraction);
+            return shownMemo.back().second;
+        };
+        for (std::size_t k = 0; k < rays; ++k) {
+            const MembraneRay& ray = self.rays[k];
+            if (shown(ray.neighbour) || std::any_of(ray.near.begin(), ray.near.end(), shown))
+                use[k] = RayUse::Drop;
+        }
+    }
     std::vector<int> done;
     for (std::size_t k = 0; k < rays; ++k) {
         const int nb = self.rays[k].neighbour;
@@ -302,7 +380,9 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
         for (std::size_t j = k; j < rays; ++j) {
             const MembraneRay& ray = self.rays[j];
             if (ray.neighbour != nb) continue;
-            if (theirsRunOn && !mineRunsOn && !mineRing) {
+            if (use[j] == RayUse::Drop) {
+                continue;
+            } else if (theirsRunOn && !mineRunsOn && !mineRing) {
                 // The neighbour's stained arc (or ring) runs on into the shared border and this
                 // cell's outline is unstained on both sides of it: the stain between them is
                 // the neighbour's.

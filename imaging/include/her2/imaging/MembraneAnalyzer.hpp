@@ -1,5 +1,6 @@
 #pragma once
 /// @file Per-cell membrane measures: stained-membrane DAB OD, thickness and completeness.
+#include <array>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -31,7 +32,10 @@ struct MembraneRay {
     };
     Reading full, cut;
     int neighbour = 0;  ///< first other cell label the ray entered, 0 if none
-    float edge = 0;     ///< last radius inside the cell's own territory, px
+    /// Other cells' labels within ihc.membraneWidthUm of the cut reading's peak (0: none):
+    /// at a junction of three cells the stain may be a third cell's membrane.
+    std::array<int, 3> near{};
+    float edge = 0;  ///< last radius inside the cell's own territory, px
 };
 
 /// Every ray of one cell, and the cytoplasm level its membrane is judged against.
@@ -91,9 +95,23 @@ public:
     /// whose rest is not; two stained cells both keep it, a ridge more than twice as bright as
     /// a cell's own membrane next to a brighter neighbour only completing its outline; two
     /// unstained rests leave the mid-line reading.
-    std::vector<RayUse> attribute(int label, const std::vector<MembraneTrace>& traces) const;
+    /// `own` (from ownMembranes) says which cells show a membrane of their own: a cell whose
+    /// free rays (facing no cell or only cells without one) are unstained, next to a neighbour
+    /// whose free rays are stained, leaves the membrane between them to the neighbour, even
+    /// where other stained neighbours would lend it an outline of borrowed stain.
+    std::vector<RayUse> attribute(int label, const std::vector<MembraneTrace>& traces,
+                                  const std::vector<unsigned char>& own) const;
+
+    /// Per label (indexed like `traces`): 1 where the cell shows a membrane of its own or is
+    /// not traced (no evidence), 0 where it shows none or only its neighbours' stain.
+    std::vector<unsigned char> ownMembranes(const std::vector<MembraneTrace>& traces) const;
 
 private:
+    /// Stained fraction of a cell's free rays: those whose neighbour and nearby cells are all
+    /// unstained in `stainedCells` (labels beyond it count as stained); -1 when fewer than a
+    /// quarter of the rays are free.
+    double freeFraction(const MembraneTrace& t, const std::vector<unsigned char>& stainedCells) const;
+
     core::IhcParams m_params;
     double m_mpp;
     std::vector<double> m_cos, m_sin;  ///< ray directions, computed once

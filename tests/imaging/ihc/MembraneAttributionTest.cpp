@@ -1,0 +1,113 @@
+// Side attribution between neighbours on hand-built traces: which cell a shared membrane
+// belongs to when one cell shows no membrane of its own.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "her2/core/Params.hpp"
+#include "her2/imaging/MembraneAnalyzer.hpp"
+
+using namespace her2;
+using imaging::MembraneAnalyzer;
+using imaging::MembraneRay;
+using imaging::MembraneTrace;
+using imaging::RayUse;
+
+namespace {
+
+constexpr double kMpp = 0.5;
+constexpr double kStrongOd = 0.8;
+
+/// A trace of 108 rays (36 sectors x 3): rays [begin, end) face `neighbour`, and rays in
+/// `stained` read a strong membrane (both readings).
+struct Arc {
+    std::size_t begin, end;
+    int neighbour;
+    bool stained;
+};
+
+MembraneTrace makeTrace(const std::vector<Arc>& arcs) {
+    MembraneTrace t;
+    t.rays.resize(108);
+    for (std::size_t k = 0; k < t.rays.size(); ++k) t.rays[k].edge = t.rays[k].cut.radius = 20;
+    for (const Arc& a : arcs)
+        for (std::size_t k = a.begin; k < a.end; ++k) {
+            MembraneRay& ray = t.rays[k];
+            ray.neighbour = a.neighbour;
+            if (!a.stained) continue;
+            MembraneRay::Reading r;
+            r.peak = static_cast<float>(kStrongOd);
+            r.radius = 20;
+            r.memberSum = static_cast<float>(3 * kStrongOd);
+            r.memberCount = 3;
+            r.widthUm = 1.5f;
+            ray.full = ray.cut = r;
+        }
+    return t;
+}
+
+/// Cell 1 has no membrane of its own: its free side (rays 54-107, facing the unstained cell
+/// 4) is bare, and its other half borders cells 2 and 3, whose membranes run on along their
+/// own free sides (facing the unstained cell 5). The stain on cell 1's rays 0-53 is theirs.
+std::vector<MembraneTrace> borrowedScene(bool cellOneFreeSideStained) {
+    std::vector<MembraneTrace> traces(6);
+    traces[1] = makeTrace({{0, 36, 2, true}, {36, 54, 3, true}, {54, 108, 4, cellOneFreeSideStained}});
+    traces[2] = makeTrace({{0, 36, 1, true}, {36, 72, 5, true}, {72, 108, 5, false}});
+    traces[3] = makeTrace({{0, 18, 1, true}, {18, 60, 5, true}, {60, 108, 5, false}});
+    traces[4] = makeTrace({{0, 54, 1, false}, {54, 108, 5, false}});
+    traces[5] = makeTrace({{0, 108, 4, false}});
+    return traces;
+}
+
+}  // namespace
+
+TEST(Ihc_MembraneAttribution, a_cell_without_its_own_membrane_does_not_borrow_its_neighbours) {
+    core::IhcParams p;
+    const MembraneAnalyzer analyzer(p, kMpp);
+    const auto traces = borrowedScene(false);
+    const auto own = analyzer.ownMembranes(traces);
+    EXPECT_FALSE(own[1]);
+    EXPECT_TRUE(own[2]);
+    EXPECT_TRUE(own[3]);
+    EXPECT_FALSE(own[4]);
+
+    const auto use = analyzer.attribute(1, traces, own);
+    for (std::size_t k = 0; k < 54; ++k) EXPECT_EQ(use[k], RayUse::Drop) << "ray " << k;
+    const auto m = analyzer.summarize(traces[1], use);
+    EXPECT_EQ(m.completeness, 0.0);
+    EXPECT_EQ(m.odMean, 0.0);
+
+    // Without the evidence of its free side (every cell taken as showing its own membrane),
+    // the same cell would read half its outline as stained.
+    const std::vector<unsigned char> allOwn(traces.size(), 1);
+    const auto borrowed = analyzer.summarize(traces[1], analyzer.attribute(1, traces, allOwn));
+    EXPECT_GT(borrowed.completeness, 0.4);
+}
+
+TEST(Ihc_MembraneAttribution, a_cell_stained_on_its_free_side_keeps_the_shared_membrane) {
+    core::IhcParams p;
+    const MembraneAnalyzer analyzer(p, kMpp);
+    const auto traces = borrowedScene(true);
+    const auto own = analyzer.ownMembranes(traces);
+    EXPECT_TRUE(own[1]);
+    const auto use = analyzer.attribute(1, traces, own);
+    for (std::size_t k = 0; k < 54; ++k) EXPECT_NE(use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_GT(analyzer.summarize(traces[1], use).completeness, 0.95);
+}
+
+TEST(Ihc_MembraneAttribution, stain_at_a_junction_with_a_stained_cell_is_not_free_evidence) {
+    core::IhcParams p;
+    const MembraneAnalyzer analyzer(p, kMpp);
+    auto traces = borrowedScene(false);
+    // Cell 1's rays 60-65 face the unstained cell 4 but peak next to cell 2's territory (a
+    // corner of cell 2's membrane): they must not count as cell 1's own membrane.
+    for (std::size_t k = 60; k < 66; ++k) {
+        traces[1].rays[k].cut = traces[1].rays[k].full = traces[1].rays[0].cut;
+        traces[1].rays[k].near = {4, 2, 0};
+    }
+    const auto own = analyzer.ownMembranes(traces);
+    EXPECT_FALSE(own[1]);
+    const auto use = analyzer.attribute(1, traces, own);
+    for (std::size_t k = 60; k < 66; ++k) EXPECT_EQ(use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_EQ(analyzer.summarize(traces[1], use).completeness, 0.0);
+}
