@@ -59,45 +59,53 @@ std::vector<MembraneTrace> borrowedScene(bool cellOneFreeSideStained) {
     return traces;
 }
 
+/// Cell 1's attribution in a scene: which cells show their own membrane, and cell 1's rays.
+struct CellOne {
+    std::vector<unsigned char> own;
+    std::vector<RayUse> use;
+    imaging::MembraneMeasures measures;
+};
+
+CellOne attributeCellOne(const std::vector<MembraneTrace>& traces) {
+    const core::IhcParams p;
+    const MembraneAnalyzer analyzer(p, kMpp);
+    CellOne c;
+    c.own = analyzer.ownMembranes(traces);
+    c.use = analyzer.attribute(1, traces, c.own);
+    c.measures = analyzer.summarize(traces[1], c.use);
+    return c;
+}
+
 }  // namespace
 
 TEST(Ihc_MembraneAttribution, a_cell_without_its_own_membrane_does_not_borrow_its_neighbours) {
-    core::IhcParams p;
-    const MembraneAnalyzer analyzer(p, kMpp);
     const auto traces = borrowedScene(false);
-    const auto own = analyzer.ownMembranes(traces);
-    EXPECT_FALSE(own[1]);
-    EXPECT_TRUE(own[2]);
-    EXPECT_TRUE(own[3]);
-    EXPECT_FALSE(own[4]);
-
-    const auto use = analyzer.attribute(1, traces, own);
-    for (std::size_t k = 0; k < 54; ++k) EXPECT_EQ(use[k], RayUse::Drop) << "ray " << k;
-    const auto m = analyzer.summarize(traces[1], use);
-    EXPECT_EQ(m.completeness, 0.0);
-    EXPECT_EQ(m.odMean, 0.0);
+    const CellOne c = attributeCellOne(traces);
+    EXPECT_FALSE(c.own[1]);
+    EXPECT_TRUE(c.own[2]);
+    EXPECT_TRUE(c.own[3]);
+    EXPECT_FALSE(c.own[4]);
+    for (std::size_t k = 0; k < 54; ++k) EXPECT_EQ(c.use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_EQ(c.measures.completeness, 0.0);
+    EXPECT_EQ(c.measures.odMean, 0.0);
 
     // Without the evidence of its free side (every cell taken as showing its own membrane),
     // the same cell would read half its outline as stained.
+    const core::IhcParams p;
+    const MembraneAnalyzer analyzer(p, kMpp);
     const std::vector<unsigned char> allOwn(traces.size(), 1);
     const auto borrowed = analyzer.summarize(traces[1], analyzer.attribute(1, traces, allOwn));
     EXPECT_GT(borrowed.completeness, 0.4);
 }
 
 TEST(Ihc_MembraneAttribution, a_cell_stained_on_its_free_side_keeps_the_shared_membrane) {
-    core::IhcParams p;
-    const MembraneAnalyzer analyzer(p, kMpp);
-    const auto traces = borrowedScene(true);
-    const auto own = analyzer.ownMembranes(traces);
-    EXPECT_TRUE(own[1]);
-    const auto use = analyzer.attribute(1, traces, own);
-    for (std::size_t k = 0; k < 54; ++k) EXPECT_NE(use[k], RayUse::Drop) << "ray " << k;
-    EXPECT_GT(analyzer.summarize(traces[1], use).completeness, 0.95);
+    const CellOne c = attributeCellOne(borrowedScene(true));
+    EXPECT_TRUE(c.own[1]);
+    for (std::size_t k = 0; k < 54; ++k) EXPECT_NE(c.use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_GT(c.measures.completeness, 0.95);
 }
 
 TEST(Ihc_MembraneAttribution, stain_at_a_junction_with_a_stained_cell_is_not_free_evidence) {
-    core::IhcParams p;
-    const MembraneAnalyzer analyzer(p, kMpp);
     auto traces = borrowedScene(false);
     // Cell 1's rays 60-65 face the unstained cell 4 but peak next to cell 2's territory (a
     // corner of cell 2's membrane): they must not count as cell 1's own membrane.
@@ -105,9 +113,8 @@ TEST(Ihc_MembraneAttribution, stain_at_a_junction_with_a_stained_cell_is_not_fre
         traces[1].rays[k].cut = traces[1].rays[k].full = traces[1].rays[0].cut;
         traces[1].rays[k].near = {4, 2, 0};
     }
-    const auto own = analyzer.ownMembranes(traces);
-    EXPECT_FALSE(own[1]);
-    const auto use = analyzer.attribute(1, traces, own);
-    for (std::size_t k = 60; k < 66; ++k) EXPECT_EQ(use[k], RayUse::Drop) << "ray " << k;
-    EXPECT_EQ(analyzer.summarize(traces[1], use).completeness, 0.0);
+    const CellOne c = attributeCellOne(traces);
+    EXPECT_FALSE(c.own[1]);
+    for (std::size_t k = 60; k < 66; ++k) EXPECT_EQ(c.use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_EQ(c.measures.completeness, 0.0);
 }
