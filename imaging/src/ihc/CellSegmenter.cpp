@@ -117,13 +117,20 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     // Nucleus centroids bound the territory.
     std::vector<cv::Point2d> centres(static_cast<std::size_t>(nuclei.count) + 1);
     std::vector<double> n(centres.size(), 0);
+    // One update per horizontal run of a label: sums of integer coordinates are exact in
+    // double, so they equal the pixel-by-pixel sums.
     for (int y = 0; y < cells.rows; ++y) {
         const int* l = cells.ptr<int>(y);
-        for (int x = 0; x < cells.cols; ++x)
+        for (int x = 0; x < cells.cols;) {
+            int e = x + 1;
+            while (e < cells.cols && l[e] == l[x]) ++e;
             if (l[x] > 0) {
-                centres[static_cast<std::size_t>(l[x])] += cv::Point2d(x, y);
-                n[static_cast<std::size_t>(l[x])] += 1;
+                const double len = e - x;
+                centres[static_cast<std::size_t>(l[x])] += cv::Point2d(len * (x + e - 1) / 2, len * y);
+                n[static_cast<std::size_t>(l[x])] += len;
             }
+            x = e;
+        }
     }
     for (std::size_t i = 1; i < centres.size(); ++i)
         if (n[i] > 0) centres[i] *= 1.0 / n[i];
@@ -135,14 +142,24 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     cv::GaussianBlur(dab, elevation, cv::Size(), std::max(0.5, 0.5 * px));
     // Membranes stronger than 3+ add nothing to the border position; clipping keeps the
     // quantised elevation fine where it matters.
-    cv::min(elevation, 1.0, elevation);
     cv::Mat dist;
     cv::Mat notNucleus = nuclei.labels == 0;
     cv::distanceTransform(notNucleus, dist, cv::DIST_L2, cv::DIST_MASK_3);
-    elevation += dist * (0.01 / px);
-
+    // Clipping, the distance term and the allowed mask (tissue or nucleus) in one pass; the
+    // float operations are those of cv::min, Mat * double and +=.
+    const float perPx = static_cast<float>(0.01 / px);
     cv::Mat ok;
-    if (!allowed.empty()) ok = allowed | (nuclei.labels > 0);
+    if (!allowed.empty()) ok.create(allowed.size(), CV_8U);
+    for (int y = 0; y < elevation.rows; ++y) {
+        float* e = elevation.ptr<float>(y);
+        const float* d = dist.ptr<float>(y);
+        for (int x = 0; x < elevation.cols; ++x) e[x] = std::min(e[x], 1.f) + d[x] * perPx;
+        if (ok.empty()) continue;
+        const unsigned char* a = allowed.ptr<unsigned char>(y);
+        const unsigned char* free = notNucleus.ptr<unsigned char>(y);
+        unsigned char* o = ok.ptr<unsigned char>(y);
+        for (int x = 0; x < ok.cols; ++x) o[x] = free[x] ? a[x] : 255;
+    }
     floodWatershed(cells, elevation, ok, centres, m_params.maxCellRadiusUm * px);
     return cells;
 }

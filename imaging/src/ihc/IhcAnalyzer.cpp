@@ -118,34 +118,49 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     if (cellLabels) *cellLabels = cells;
     if (nuclei.count == 0) return table;
 
+    // Labels come in horizontal runs: one update per run instead of per pixel. The sums of
+    // integer coordinates are exact in double, so they equal the pixel-by-pixel sums.
     std::vector<LabelStats> ls(static_cast<std::size_t>(nuclei.count) + 1);
+    const int cols = rgb.cols;
     for (int y = 0; y < rgb.rows; ++y) {
         const int* nl = nuclei.labels.ptr<int>(y);
         const int* cl = cells.ptr<int>(y);
         const float* h = st.hematoxylin.ptr<float>(y);
-        for (int x = 0; x < rgb.cols; ++x) {
-            if (const int l = nl[x]; l > 0) {
+        for (int x = 0; x < cols;) {
+            const int l = nl[x];
+            int e = x + 1;
+            while (e < cols && nl[e] == l) ++e;
+            if (l > 0) {
                 LabelStats& s = ls[static_cast<std::size_t>(l)];
-                s.nArea += 1;
-                s.nSumX += x;
-                s.nSumY += y;
-                s.nSumH += h[x];
+                const double n = e - x;
+                s.nArea += n;
+                s.nSumX += n * (x + e - 1) / 2;
+                s.nSumY += n * y;
+                for (int k = x; k < e; ++k) s.nSumH += h[k];
                 s.x0 = std::min(s.x0, x);
                 s.y0 = std::min(s.y0, y);
-                s.x1 = std::max(s.x1, x);
+                s.x1 = std::max(s.x1, e - 1);
                 s.y1 = std::max(s.y1, y);
-                if (s.first < 0) s.first = y * rgb.cols + x;
+                if (s.first < 0) s.first = y * cols + x;
             }
-            if (const int l = cl[x]; l > 0) {
+            x = e;
+        }
+        for (int x = 0; x < cols;) {
+            const int l = cl[x];
+            int e = x + 1;
+            while (e < cols && cl[e] == l) ++e;
+            if (l > 0) {
                 LabelStats& s = ls[static_cast<std::size_t>(l)];
-                s.cArea += 1;
-                s.cSumX += x;
-                s.cSumY += y;
+                const double n = e - x;
+                s.cArea += n;
+                s.cSumX += n * (x + e - 1) / 2;
+                s.cSumY += n * y;
                 s.cx0 = std::min(s.cx0, x);
                 s.cy0 = std::min(s.cy0, y);
-                s.cx1 = std::max(s.cx1, x);
+                s.cx1 = std::max(s.cx1, e - 1);
                 s.cy1 = std::max(s.cy1, y);
             }
+            x = e;
         }
     }
 

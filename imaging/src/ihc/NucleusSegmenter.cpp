@@ -25,9 +25,16 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     cv::Mat background;
     cv::morphologyEx(smooth, background, cv::MORPH_OPEN,
                      cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * bgRadius + 1, 2 * bgRadius + 1)));
-    cv::Mat foreground = smooth - background;
-    cv::Mat mask = foreground >= m_params.nucleusThresholdOd;
-    if (!allowed.empty()) mask &= allowed;
+    // Foreground threshold and tissue mask in one pass, without the foreground image.
+    cv::Mat mask(hematoxylin.size(), CV_8U);
+    const float threshold = static_cast<float>(m_params.nucleusThresholdOd);
+    for (int y = 0; y < mask.rows; ++y) {
+        const float* s = smooth.ptr<float>(y);
+        const float* b = background.ptr<float>(y);
+        const unsigned char* ok = allowed.empty() ? nullptr : allowed.ptr<unsigned char>(y);
+        unsigned char* o = mask.ptr<unsigned char>(y);
+        for (int x = 0; x < mask.cols; ++x) o[x] = s[x] - b[x] >= threshold ? (ok ? ok[x] : 255) : 0;
+    }
 
     // Fill small holes (pale nuclear centres) and remove one-pixel bridges.
     const double minAreaPx = m_params.nucleusMinAreaUm2 * px * px;
@@ -42,14 +49,27 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     cv::distanceTransform(mask, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
     const float h = static_cast<float>(std::max(0.5, m_params.nucleusSplitUm * px));
     cv::Mat lowered = dist - h;
-    cv::Mat rec = detail::reconstructByDilation(lowered, dist);
-    cv::Mat dome = dist - rec;
-    cv::Mat peaks = (dome >= h - 1e-3f) & mask;
+    const cv::Mat rec = detail::reconstructByDilation(lowered, dist);
+    // Peaks (dome dist - rec of full depth, inside the mask) and the watershed elevation in
+    // one pass; `lowered` is spent, so it holds the elevation.
+    cv::Mat peaks(dist.size(), CV_8U);
+    cv::Mat& elevation = lowered;
+    const float minDome = h - 1e-3f;
+    for (int y = 0; y < dist.rows; ++y) {
+        const float* d = dist.ptr<float>(y);
+        const float* r = rec.ptr<float>(y);
+        const unsigned char* mk = mask.ptr<unsigned char>(y);
+        unsigned char* p = peaks.ptr<unsigned char>(y);
+        float* e = elevation.ptr<float>(y);
+        for (int x = 0; x < dist.cols; ++x) {
+            p[x] = d[x] - r[x] >= minDome ? mk[x] : 0;
+            e[x] = 0.f - d[x];  // as -dist: +0 where dist is 0
+        }
+    }
     cv::Mat markers;
     cv::connectedComponents(peaks, markers, 8, CV_32S);
 
     // Split along the valleys of the distance map.
-    cv::Mat elevation = -dist;
     floodWatershed(markers, elevation, mask);
 
     // Area filter and consecutive relabelling.

@@ -37,11 +37,19 @@ core::RuleSetId ruleSetOf(const core::AnalysisParams& params) {
 /// defaults return such blocks to the kernel at once (mmap, heap trimming), and every new
 /// tile then page-faults its memory back in: a quarter of the analysis time on a VM. Keeping
 /// freed blocks in the heap costs at most the trim threshold of resident memory.
+///
+/// The thresholds alone do not cover the tile workers: a thread's arena is a chain of 64 MB
+/// heaps, and glibc unmaps the top heap once it is empty, whatever the trim threshold, unless
+/// the heap below it lacks the top pad in free room (five times the page faults at 512 µm
+/// tiles). A top pad of a whole heap keeps every heap mapped; it only reserves address space
+/// in the main heap. One arena for all threads would also do, but costs lock contention with
+/// two workers, and arenas made before this call would still be handed out.
 void keepTileBuffersInHeap() {
     static std::once_flag once;
     std::call_once(once, [] {
         ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
         ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+        ::mallopt(M_TOP_PAD, 64 << 20);
     });
 }
 

@@ -1,4 +1,4 @@
-// The fast grey reconstruction against the definition: dilate under the mask until stable.
+// The fast grey reconstruction and hole filling against their definitions.
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
@@ -53,4 +53,52 @@ TEST(Morphology, reconstruction_floods_a_spiral_along_its_whole_length) {
     const cv::Mat fast = her2::imaging::detail::reconstructByDilation(marker, mask);
     EXPECT_EQ(maxAbsDiff(fast, reconstructByIteration(marker, mask)), 0.0);
     EXPECT_EQ(fast.at<float>(26, 26), 5.0f);  // the innermost ring
+}
+
+namespace {
+
+// Hole filling by its definition: label every 4-connected background component and fill the
+// small ones whose bounding box stays off the image border.
+void fillHolesByLabelling(cv::Mat& mask, double maxHoleArea) {
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(mask == 0, labels, stats, centroids, 4, CV_32S);
+    for (int i = 1; i < n; ++i) {
+        const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                           stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+        const bool border = box.x == 0 || box.y == 0 || box.br().x == mask.cols || box.br().y == mask.rows;
+        if (!border && stats.at<int>(i, cv::CC_STAT_AREA) < maxHoleArea) mask.setTo(255, labels == i);
+    }
+}
+
+}  // namespace
+
+TEST(Morphology, hole_filling_equals_labelling_on_random_masks) {
+    cv::RNG rng(11);
+    for (const cv::Size size : {cv::Size(1, 1), cv::Size(1, 23), cv::Size(29, 1), cv::Size(3, 3),
+                                cv::Size(64, 48), cv::Size(131, 97)}) {
+        for (int trial = 0; trial < 6; ++trial) {
+            cv::Mat noise(size, CV_32F);
+            rng.fill(noise, cv::RNG::UNIFORM, 0.0, 1.0);
+            if (trial >= 2) cv::GaussianBlur(noise, noise, cv::Size(), 0.5 * trial);  // blobs with holes
+            const cv::Mat mask = noise > (trial % 2 ? 0.45 : 0.55);
+            for (const double maxArea : {0.0, 2.0, 9.0, 1e9}) {
+                cv::Mat fast = mask.clone(), slow = mask.clone();
+                her2::imaging::detail::fillHoles(fast, maxArea);
+                fillHolesByLabelling(slow, maxArea);
+                EXPECT_EQ(cv::countNonZero(fast != slow), 0)
+                    << size << " trial " << trial << " area " << maxArea;
+            }
+        }
+    }
+}
+
+TEST(Morphology, hole_filling_keeps_background_that_reaches_the_border) {
+    // A ring with a gap to the border is a bay, not a hole; a closed ring's inside is a hole.
+    cv::Mat mask(20, 40, CV_8U, cv::Scalar(0));
+    cv::rectangle(mask, cv::Rect(2, 2, 10, 10), 255, 1);
+    cv::rectangle(mask, cv::Rect(26, 2, 10, 10), 255, 1);
+    mask.at<unsigned char>(6, 35) = 0;  // gap in the second ring, facing the right border
+    her2::imaging::detail::fillHoles(mask, 1000);
+    EXPECT_EQ(mask.at<unsigned char>(6, 6), 255);
+    EXPECT_EQ(mask.at<unsigned char>(6, 30), 0);
 }
