@@ -336,8 +336,8 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
         return flank ? static_cast<double>(on) / static_cast<double>(flank) : 0.0;
     };
     // A cell that shows no membrane of its own on its free rays takes no stain that lies
-    // within reach of a neighbour that shows one: at a junction that stain is the neighbour's
-    // membrane, whichever territory the ray happens to cross.
+    // within reach of a neighbour that shows one, but across its border with it: at a
+    // junction that stain is the neighbour's membrane, whichever territory the ray crosses.
     const double mineFree = freeFraction(self, own);
     if (mineFree >= 0 && mineFree < m_params.minStainedFraction) {
         std::vector<std::pair<int, bool>> shownMemo;
@@ -350,10 +350,23 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
             shownMemo.emplace_back(l, freeFraction(t, own) >= m_params.minStainedFraction);
             return shownMemo.back().second;
         };
+        std::vector<std::pair<int, bool>> runsOnMemo;
+        auto runsOn = [&](int l) {
+            for (const auto& [seen, on] : runsOnMemo)
+                if (seen == l) return on;
+            runsOnMemo.emplace_back(l, flankOf(traces[static_cast<std::size_t>(l)], label) >= 0.5);
+            return runsOnMemo.back().second;
+        };
         for (std::size_t k = 0; k < rays; ++k) {
             const MembraneRay& ray = self.rays[k];
-            if (shown(ray.neighbour) || std::any_of(ray.near.begin(), ray.near.end(), shown))
+            if (shown(ray.neighbour)) {
+                // Facing the neighbour itself, a stain on this side of the mid-line stays this
+                // cell's (an incomplete arc of its own), unless it is only read past the
+                // mid-line or the neighbour's stained arc runs on into it.
+                if (!stained(ray.cut, self.cytoplasmMedian) || runsOn(ray.neighbour)) use[k] = RayUse::Drop;
+            } else if (std::any_of(ray.near.begin(), ray.near.end(), shown)) {
                 use[k] = RayUse::Drop;
+            }
         }
     }
     std::vector<int> done;

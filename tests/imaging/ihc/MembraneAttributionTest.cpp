@@ -118,3 +118,18 @@ TEST(Ihc_MembraneAttribution, stain_at_a_junction_with_a_stained_cell_is_not_fre
     for (std::size_t k = 60; k < 66; ++k) EXPECT_EQ(c.use[k], RayUse::Drop) << "ray " << k;
     EXPECT_EQ(c.measures.completeness, 0.0);
 }
+
+TEST(Ihc_MembraneAttribution, an_own_arc_on_this_side_of_the_border_stays) {
+    // Cell 1 is unstained on its free side but has a short arc of its own (read on its side of
+    // the mid-line) on its border with cell 2. Cell 2 shows its own membrane elsewhere, and
+    // that membrane does not run on into the shared border: the arc stays cell 1's.
+    std::vector<MembraneTrace> traces(6);
+    traces[1] = makeTrace({{0, 18, 2, true}, {18, 108, 4, false}});
+    traces[2] = makeTrace({{0, 21, 5, true}, {21, 54, 5, false}, {54, 72, 1, false}, {72, 108, 5, false}});
+    traces[4] = makeTrace({{0, 108, 1, false}});
+    traces[5] = makeTrace({{0, 108, 2, false}});
+    const CellOne c = attributeCellOne(traces);
+    EXPECT_TRUE(c.own[2]);
+    for (std::size_t k = 0; k < 18; ++k) EXPECT_NE(c.use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_NEAR(c.measures.completeness, 6.0 / 36.0, 1e-9);
+}
