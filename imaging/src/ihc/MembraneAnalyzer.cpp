@@ -172,7 +172,9 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
                                             : readProfile(profile.data() + b, radii.data() + b, cutEnd[k] - b,
                                                           cyto, m_params.stainedOd, m_mpp);
         if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
-        // Cells around the peak: its own pixel and eight points each one and two bands away.
+        // Cells around a stained peak: its own pixel and eight points each one and two bands
+        // away (an unstained ray needs none: it is evidence of no membrane wherever it is).
+        if (!stained(ray.cut, cyto)) continue;
         const double peakX = centre.x + ray.cut.radius * m_cos[k],
                      peakY = centre.y + ray.cut.radius * m_sin[k];
         std::size_t found = 0;

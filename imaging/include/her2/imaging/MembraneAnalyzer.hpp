@@ -32,8 +32,9 @@ struct MembraneRay {
     };
     Reading full, cut;
     int neighbour = 0;  ///< first other cell label the ray entered, 0 if none
-    /// Other cells' labels within ihc.membraneWidthUm of the cut reading's peak (0: none):
-    /// at a junction of three cells the stain may be a third cell's membrane.
+    /// Other cells' labels within two ihc.membraneWidthUm of a stained cut reading's peak (0:
+    /// none; always none for an unstained ray): at a junction of three cells the stain may be
+    /// a third cell's membrane.
     std::array<int, 3> near{};
     float edge = 0;  ///< last radius inside the cell's own territory, px
 };
