@@ -175,9 +175,10 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     std::vector<cv::Point2d> centres(ls.size());
     for (std::size_t l = 1; l < ls.size(); ++l)
         if (ls[l].nArea > 0) centres[l] = {ls[l].nSumX / ls[l].nArea, ls[l].nSumY / ls[l].nArea};
-    // Trace every kept cell, then every cell its rays meet, so that the membrane two cells
-    // share is attributed from the evidence of both outlines. Halo cells that touch no kept
-    // cell are never traced: a third of the tracing work on a default tile.
+    // Trace every kept cell, then two rings of the cells their rays meet or peak next to, so
+    // that the membrane two cells share is attributed from the evidence of both outlines and
+    // of the cells around each (MembraneAnalyzer::ownMembranes). Halo cells further out are
+    // never traced: a third of the tracing work on a default tile.
     std::vector<MembraneTrace> traces(ls.size());
     auto traceCell = [&](int l) {
         auto& t = traces[static_cast<std::size_t>(l)];
@@ -194,9 +195,21 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             traceCell(l);
         }
     }
-    for (const int l : kept)
-        for (const MembraneRay& ray : traces[static_cast<std::size_t>(l)].rays)
-            if (ray.neighbour > 0 && ray.neighbour <= nuclei.count) traceCell(ray.neighbour);
+    std::vector<int> ring = kept;
+    for (int round = 0; round < 2; ++round) {
+        std::vector<int> next;
+        auto reach = [&](int n) {
+            if (n <= 0 || n > nuclei.count || !traces[static_cast<std::size_t>(n)].empty()) return;
+            traceCell(n);
+            next.push_back(n);
+        };
+        for (const int l : ring)
+            for (const MembraneRay& ray : traces[static_cast<std::size_t>(l)].rays) {
+                reach(ray.neighbour);
+                for (const int n : ray.near) reach(n);
+            }
+        ring = std::move(next);
+    }
     const std::vector<unsigned char> own = membranes.ownMembranes(traces);
     cv::Mat crop;
     for (int l = 1; l <= nuclei.count; ++l) {

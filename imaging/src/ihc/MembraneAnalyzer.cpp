@@ -174,9 +174,10 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
         // Cells around a stained peak: its own pixel and eight points each one and two bands
         // away (an unstained ray needs none: it is evidence of no membrane wherever it is).
-        if (!stained(ray.cut, cyto)) continue;
-        const double peakX = centre.x + ray.cut.radius * m_cos[k],
-                     peakY = centre.y + ray.cut.radius * m_sin[k];
+        const bool cutOn = stained(ray.cut, cyto);
+        if (!cutOn && !stained(ray.full, cyto)) continue;
+        const double peakR = cutOn ? ray.cut.radius : ray.full.radius;
+        const double peakX = centre.x + peakR * m_cos[k], peakY = centre.y + peakR * m_sin[k];
         std::size_t found = 0;
         for (int d = -1; d < 16 && found < ray.near.size(); ++d) {
             const double reach = d < 8 ? band : 2 * band;
@@ -265,7 +266,9 @@ double MembraneAnalyzer::freeFraction(const MembraneTrace& t,
         if (stainedCell(ray.neighbour) || std::any_of(ray.near.begin(), ray.near.end(), stainedCell))
             continue;
         ++n;
-        on += stained(ray.cut, t.cytoplasmMedian);
+        // The whole reading too: facing no stained cell, a membrane past the mid-line (a large
+        // cell next to a small one) is still this cell's own.
+        on += stained(ray.cut, t.cytoplasmMedian) || stained(ray.full, t.cytoplasmMedian);
     }
     // Under a quarter of the outline free: too little to judge.
     return 4 * n >= t.rays.size() && n > 0 ? static_cast<double>(on) / static_cast<double>(n) : -1.0;
@@ -277,7 +280,7 @@ std::vector<unsigned char> MembraneAnalyzer::ownMembranes(const std::vector<Memb
     std::vector<unsigned char> stainedAtAll(traces.size(), 1);
     for (std::size_t l = 0; l < traces.size(); ++l) {
         const MembraneTrace& t = traces[l];
-        if (t.empty()) continue;
+        if (t.empty() || t.clipped) continue;  // part of its outline is unseen: no evidence
         std::size_t on = 0;
         for (const MembraneRay& ray : t.rays) on += stained(ray.cut, t.cytoplasmMedian);
         stainedAtAll[l] =
@@ -286,7 +289,7 @@ std::vector<unsigned char> MembraneAnalyzer::ownMembranes(const std::vector<Memb
     // Then: a cell whose free rays are unstained only borrows its stain from its neighbours.
     std::vector<unsigned char> own = stainedAtAll;
     for (std::size_t l = 0; l < traces.size(); ++l) {
-        if (traces[l].empty() || !stainedAtAll[l]) continue;
+        if (traces[l].empty() || traces[l].clipped || !stainedAtAll[l]) continue;
         const double f = freeFraction(traces[l], stainedAtAll);
         if (f >= 0 && f < m_params.minStainedFraction) own[l] = 0;
     }
@@ -340,7 +343,8 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
     // A cell that shows no membrane of its own on its free rays takes no stain that lies
     // within reach of a neighbour that shows one, but across its border with it: at a
     // junction that stain is the neighbour's membrane, whichever territory the ray crosses.
-    const double mineFree = freeFraction(self, own);
+    CV_Assert(own.size() == traces.size());
+    const double mineFree = self.clipped ? -1.0 : freeFraction(self, own);
     if (mineFree >= 0 && mineFree < m_params.minStainedFraction) {
         std::vector<std::pair<int, bool>> shownMemo;
         auto shown = [&](int l) {

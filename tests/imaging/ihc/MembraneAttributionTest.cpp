@@ -133,3 +133,29 @@ TEST(Ihc_MembraneAttribution, an_own_arc_on_this_side_of_the_border_stays) {
     for (std::size_t k = 0; k < 18; ++k) EXPECT_NE(c.use[k], RayUse::Drop) << "ray " << k;
     EXPECT_NEAR(c.measures.completeness, 6.0 / 36.0, 1e-9);
 }
+
+TEST(Ihc_MembraneAttribution, inside_a_stained_sheet_too_few_free_rays_leave_the_membrane) {
+    // Cell 1 borders stained cells on all but a tenth of its outline, and that tenth is
+    // unstained: too little free outline to judge, so its ring stays.
+    std::vector<MembraneTrace> traces(6);
+    traces[1] = makeTrace({{0, 50, 2, true}, {50, 97, 3, true}, {97, 108, 4, false}});
+    traces[2] = makeTrace({{0, 54, 1, true}, {54, 108, 5, true}});
+    traces[3] = makeTrace({{0, 54, 1, true}, {54, 108, 5, true}});
+    traces[4] = makeTrace({{0, 108, 1, false}});
+    traces[5] = makeTrace({{0, 108, 2, false}});
+    const CellOne c = attributeCellOne(traces);
+    EXPECT_TRUE(c.own[1]);
+    EXPECT_TRUE(c.own[2]);  // stained on its free side: the rule would apply, were cell 1 judged
+    for (std::size_t k = 0; k < 97; ++k) EXPECT_NE(c.use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_GT(c.measures.completeness, 0.85);
+}
+
+TEST(Ihc_MembraneAttribution, a_cell_clipped_by_the_tile_edge_is_left_to_the_pairwise_rules) {
+    // The borrowed scene again, but cell 1's outline runs off the tile: its unseen rays are no
+    // evidence of a bare membrane.
+    auto traces = borrowedScene(false);
+    traces[1].clipped = true;
+    const CellOne c = attributeCellOne(traces);
+    EXPECT_TRUE(c.own[1]);
+    EXPECT_GT(c.measures.completeness, 0.4);
+}
