@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
-#include <cstdint>
-#include <limits>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -16,6 +15,21 @@ namespace {
 // heap's O(pixels log pixels), and ties inside a level stay first-in first-out, so the
 // result does not depend on anything but the inputs.
 constexpr int kLevels = 1024;
+
+// Everything the flood touches for one pixel sits in one 8-byte record: the flood visits
+// pixels level by level, all over the tile, so each separate array would cost a cache miss.
+// `link` holds the pixel's elevation (float bits) until the pixel is queued, which happens
+// at most once and is the only time the elevation is read; from then on it links the pixel
+// to its successor in its level's FIFO (-1: none yet).
+struct Pixel {
+    int state;
+    int link;
+};
+
+// Flood buffers of the last tile, kept per thread: a fresh tile-sized allocation page-faults
+// its memory back in on every call. Images above this size get buffers of their own, so a
+// one-off large image does not stay resident.
+constexpr std::size_t kKeptPixels = std::size_t{1} << 22;
 
 }  // namespace
 
@@ -31,6 +45,11 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
     double lo = 0, hi = 0;
     cv::minMaxLoc(elevation, &lo, &hi);
     const double scale = hi > lo ? (kLevels - 1) / (hi - lo) : 0;
+    // Range-checked before the cast: a NaN elevation lands in level 0, never in UB.
+    auto levelOf = [lo, scale](float e) {
+        const double v = (e - lo) * scale;
+        return v >= 0 && v < kLevels ? static_cast<int>(v) : (v >= kLevels ? kLevels - 1 : 0);
+    };
 
     // State on a copy framed by one blocked pixel, so that neighbours are index offsets with
     // no bounds tests: kBlocked (frame, not allowed), 0 (free), L > 0 (labelled), and
@@ -39,74 +58,172 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
     constexpr int kBlocked = -1;
     const int stride = w + 2;
     const std::size_t n = static_cast<std::size_t>(stride) * static_cast<std::size_t>(h + 2);
-    std::vector<int> state(n, kBlocked);
-    std::vector<std::uint16_t> level(n, 0);
-    for (int y = 0; y < h; ++y) {
-        const int* m = markers.ptr<int>(y);
-        const float* e = elevation.ptr<float>(y);
-        const unsigned char* ok = allowed.empty() ? nullptr : allowed.ptr<unsigned char>(y);
-        int* s = state.data() + static_cast<std::size_t>(y + 1) * stride + 1;
-        std::uint16_t* lv = level.data() + static_cast<std::size_t>(y + 1) * stride + 1;
-        for (int x = 0; x < w; ++x) {
-            s[x] = m[x] > 0 ? m[x] : (ok && !ok[x] ? kBlocked : 0);
-            // Range-checked before the cast: a NaN elevation lands in level 0, never in UB.
-            const double v = (e[x] - lo) * scale;
-            lv[x] = v >= 0 && v < kLevels ? static_cast<std::uint16_t>(static_cast<int>(v))
-                                          : static_cast<std::uint16_t>(v >= kLevels ? kLevels - 1 : 0);
-        }
+    thread_local std::vector<Pixel> kept;
+    std::vector<Pixel> own;
+    std::vector<Pixel>& buf = n <= kKeptPixels ? kept : own;
+    // One FIFO per level; record n + l heads level l, so an append needs no empty-list test.
+    // Every record the flood reads is written first, so the buffer needs no clearing.
+    if (buf.size() < n + kLevels) buf.resize(n + kLevels);
+    Pixel* const px = buf.data();
+    const int listBase = static_cast<int>(n);
+    std::array<int, kLevels> tail;
+    for (int l = 0; l < kLevels; ++l) {
+        tail[static_cast<std::size_t>(l)] = listBase + l;
+        px[listBase + l].link = -1;
     }
-
-    // One FIFO per level, linked through `next`: no allocation while flooding.
-    std::vector<int> next(n, -1);
-    std::array<int, kLevels> head, tail;
-    head.fill(-1);
-    tail.fill(-1);
-    const double invStride = 1.0 / stride;
     int current = 0;
-    auto push = [&](int i, int label) {
-        if (state[static_cast<std::size_t>(i)] != 0) return;
-        if (limit) {
-            // Exact: (i + 0.5) / stride never lies within rounding error of an integer.
-            const int y = static_cast<int>((i + 0.5) * invStride);
-            const int x = i - y * stride;
-            const auto& c = centres[static_cast<std::size_t>(label)];
-            const double dx = x - 1 - c.x, dy = y - 1 - c.y;
-            if (dx * dx + dy * dy > r2) return;
-        }
-        state[static_cast<std::size_t>(i)] = -2 - label;
-        const int l = std::max<int>(current, level[static_cast<std::size_t>(i)]);
-        if (tail[static_cast<std::size_t>(l)] < 0)
-            head[static_cast<std::size_t>(l)] = i;
-        else
-            next[static_cast<std::size_t>(tail[static_cast<std::size_t>(l)])] = i;
+    auto enqueue = [&](int i, int label) {
+        Pixel& p = px[i];
+        const int l = std::max(current, levelOf(std::bit_cast<float>(p.link)));
+        p.state = -2 - label;
+        p.link = -1;
+        px[tail[static_cast<std::size_t>(l)]].link = i;
         tail[static_cast<std::size_t>(l)] = i;
     };
-    auto pushNeighbours = [&](int i, int label) {
-        push(i - 1, label);
-        push(i + 1, label);
-        push(i - stride, label);
-        push(i + stride, label);
-    };
-    for (int y = 1; y <= h; ++y)
-        for (int x = 1; x <= w; ++x) {
-            const int i = y * stride + x;
-            if (const int l = state[static_cast<std::size_t>(i)]; l > 0) pushNeighbours(i, l);
+    // Queues the free 4-neighbours of pixel i (framed row y, column x) in the order left,
+    // right, up, down; with a radius limit, only those within it.
+    auto pushNeighbours = [&](int i, int y, int x, int label) {
+        if (!limit) {
+            if (px[i - 1].state == 0) enqueue(i - 1, label);
+            if (px[i + 1].state == 0) enqueue(i + 1, label);
+            if (px[i - stride].state == 0) enqueue(i - stride, label);
+            if (px[i + stride].state == 0) enqueue(i + stride, label);
+            return;
         }
+        // The same operations as a per-neighbour (x - 1 - c.x), (y - 1 - c.y) test.
+        const auto& c = centres[static_cast<std::size_t>(label)];
+        const double dxl = x - 2 - c.x, dx = x - 1 - c.x, dxr = x - c.x;
+        const double dyu = y - 2 - c.y, dy = y - 1 - c.y, dyd = y - c.y;
+        const double dx2 = dx * dx, dy2 = dy * dy;
+        if (px[i - 1].state == 0 && dxl * dxl + dy2 <= r2) enqueue(i - 1, label);
+        if (px[i + 1].state == 0 && dxr * dxr + dy2 <= r2) enqueue(i + 1, label);
+        if (px[i - stride].state == 0 && dx2 + dyu * dyu <= r2) enqueue(i - stride, label);
+        if (px[i + stride].state == 0 && dx2 + dyd * dyd <= r2) enqueue(i + stride, label);
+    };
+
+    // Rows are filled one row ahead of the seeding scan, which needs the row below and
+    // touches nothing further: one pass, in the raster order of a separate scan.
+    auto blockRow = [&](int y) {
+        for (Pixel* p = px + static_cast<std::size_t>(y) * stride;
+             p != px + static_cast<std::size_t>(y + 1) * stride; ++p)
+            p->state = kBlocked;
+    };
+    auto fillRow = [&](int y) {  // framed row y, 1..h
+        const int* m = markers.ptr<int>(y - 1);
+        const float* e = elevation.ptr<float>(y - 1);
+        const unsigned char* ok = allowed.empty() ? nullptr : allowed.ptr<unsigned char>(y - 1);
+        Pixel* p = px + static_cast<std::size_t>(y) * stride;
+        p[0].state = p[w + 1].state = kBlocked;
+        ++p;
+        for (int x = 0; x < w; ++x)
+            p[x] = {m[x] > 0 ? m[x] : (ok && !ok[x] ? kBlocked : 0), std::bit_cast<int>(e[x])};
+    };
+    blockRow(0);
+    fillRow(1);
+    for (int y = 1; y <= h; ++y) {
+        if (y < h)
+            fillRow(y + 1);
+        else
+            blockRow(h + 1);
+        const int row = y * stride;
+        for (int x = 1; x <= w; ++x)
+            if (const int l = px[row + x].state; l > 0) pushNeighbours(row + x, y, x, l);
+    }
+
+    const double invStride = 1.0 / stride;
     for (current = 0; current < kLevels; ++current) {
         // The list may grow while it is drained (pixels at or below the current level), so
         // the successor is read after the pixel's neighbours are queued.
-        for (int i = head[static_cast<std::size_t>(current)]; i >= 0; i = next[static_cast<std::size_t>(i)]) {
-            const int label = -2 - state[static_cast<std::size_t>(i)];
-            state[static_cast<std::size_t>(i)] = label;
-            pushNeighbours(i, label);
+        for (int i = px[listBase + current].link; i >= 0; i = px[i].link) {
+            // The successor was queued a whole wave earlier, mostly out of cache by now: its
+            // record and the rows above and below are fetched while this pixel is handled.
+            if (const int s = px[i].link; s >= 0) {
+                __builtin_prefetch(px + s);
+                __builtin_prefetch(px + s - stride);
+                __builtin_prefetch(px + s + stride);
+            }
+            const int label = -2 - px[i].state;
+            px[i].state = label;
+            int y = 0, x = 0;
+            if (limit) {
+                // Exact: (i + 0.5) / stride never lies within rounding error of an integer.
+                y = static_cast<int>((i + 0.5) * invStride);
+                x = i - y * stride;
+            }
+            pushNeighbours(i, y, x, label);
         }
     }
     for (int y = 0; y < h; ++y) {
         int* m = markers.ptr<int>(y);
-        const int* s = state.data() + static_cast<std::size_t>(y + 1) * stride + 1;
-        for (int x = 0; x < w; ++x) m[x] = std::max(s[x], 0);
+        const Pixel* p = px + static_cast<std::size_t>(y + 1) * stride + 1;
+        for (int x = 0; x < w; ++x) m[x] = std::max(p[x].state, 0);
     }
 }
+
+namespace detail {
+
+void chamferDistanceL2Mask3(const cv::Mat& image, cv::Mat& dst) {
+    CV_Assert(image.type() == CV_8U);
+    const cv::Mat src = image;  // a header of its own: dst may be the same object
+    const int w = src.cols, h = src.rows;
+    // OpenCV's two raster passes in the same fixed point (16 fractional bits), reordered: the
+    // terms from the row above (below) are independent and vectorise; only the left (right)
+    // neighbour forms a chain. With a zero pixel and w + h <= 4096, every distance stays
+    // below 4096 diagonal steps, under both OpenCV's frame value and ours, so the frame never
+    // wins a minimum and the results agree bit for bit. Other images go to OpenCV.
+    if (w == 0 || h == 0 || w + h > 4096) {
+        cv::distanceTransform(src, dst, cv::DIST_L2, cv::DIST_MASK_3);
+        return;
+    }
+    const int hv = cvRound(0.955f * (1 << 16));
+    const int diag = cvRound(1.3693f * (1 << 16));
+    const float scale = 1.f / (1 << 16);
+    constexpr int kFar = 1 << 30;
+    dst.create(src.size(), CV_32F);
+    // Rows 0 and h + 1 and columns 0 and w + 1 are the frame.
+    const int stride = w + 2;
+    thread_local std::vector<int> kept;
+    std::vector<int> own;
+    std::vector<int>& t = static_cast<std::size_t>(stride) * (h + 2) <= kKeptPixels ? kept : own;
+    if (t.size() < static_cast<std::size_t>(stride) * (h + 2))
+        t.resize(static_cast<std::size_t>(stride) * (h + 2));
+    std::fill_n(t.begin(), stride, kFar);
+    std::fill_n(t.begin() + static_cast<std::ptrdiff_t>(h + 1) * stride, stride, kFar);
+    bool anyZero = false;
+    for (int y = 1; y <= h; ++y) {
+        const unsigned char* s = src.ptr<unsigned char>(y - 1);
+        const int* up = t.data() + static_cast<std::size_t>(y - 1) * stride + 1;
+        int* row = t.data() + static_cast<std::size_t>(y) * stride + 1;
+        row[-1] = row[w] = kFar;
+        for (int x = 0; x < w; ++x) {
+            const int v = std::min({up[x - 1] + diag, up[x] + hv, up[x + 1] + diag});
+            row[x] = s[x] ? v : 0;
+        }
+        int left = kFar;
+        for (int x = 0; x < w; ++x) row[x] = left = std::min(row[x], left + hv);
+        anyZero = anyZero || std::find(s, s + w, 0) != s + w;
+    }
+    if (!anyZero) {
+        cv::distanceTransform(src, dst, cv::DIST_L2, cv::DIST_MASK_3);
+        return;
+    }
+    // OpenCV skips a pixel at or below one step here; taking the minimum anyway changes
+    // nothing, as every other term is at least one step.
+    for (int y = h; y >= 1; --y) {
+        const int* down = t.data() + static_cast<std::size_t>(y + 1) * stride + 1;
+        int* row = t.data() + static_cast<std::size_t>(y) * stride + 1;
+        for (int x = 0; x < w; ++x)
+            row[x] = std::min({row[x], down[x + 1] + diag, down[x] + hv, down[x - 1] + diag});
+        float* d = dst.ptr<float>(y - 1);
+        int right = kFar;
+        for (int x = w - 1; x >= 0; --x) {
+            row[x] = right = std::min(row[x], right + hv);
+            d[x] = static_cast<float>(right) * scale;
+        }
+    }
+}
+
+}  // namespace detail
 
 cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
                                const cv::Mat& allowed) const {
@@ -144,7 +261,7 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     // quantised elevation fine where it matters.
     cv::Mat dist;
     cv::Mat notNucleus = nuclei.labels == 0;
-    cv::distanceTransform(notNucleus, dist, cv::DIST_L2, cv::DIST_MASK_3);
+    detail::chamferDistanceL2Mask3(notNucleus, dist);
     // Clipping, the distance term and the allowed mask (tissue or nucleus) in one pass; the
     // float operations are those of cv::min, Mat * double and +=.
     const float perPx = static_cast<float>(0.01 / px);

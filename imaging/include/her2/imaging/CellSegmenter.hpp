@@ -31,4 +31,10 @@ private:
 void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& allowed,
                     const std::vector<cv::Point2d>& centres = {}, double maxRadius = 0);
 
+namespace detail {
+/// cv::distanceTransform(src, dst, DIST_L2, DIST_MASK_3), bit for bit, in fewer steps per
+/// pixel.
+void chamferDistanceL2Mask3(const cv::Mat& src, cv::Mat& dst);
+}  // namespace detail
+
 }  // namespace her2::imaging
