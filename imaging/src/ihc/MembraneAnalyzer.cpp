@@ -135,14 +135,22 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         std::size_t keepEnd = e;
         if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
             const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
-            for (std::size_t i = b; i < e; ++i) {
+            // r - |p(r) - other| never decreases along a ray, so once a sample lies past the
+            // mid-line every later one does: the first such sample is found by bisection.
+            auto pastMidLine = [&](std::size_t i) {
                 const double x = centre.x + radii[i] * dx - other.x, y = centre.y + radii[i] * dy - other.y;
                 const double theirs = std::sqrt(x * x + y * y);
-                if (0.5 * (theirs - radii[i]) < -sideTolerance) {
-                    keepEnd = i;
-                    break;
-                }
+                return 0.5 * (theirs - radii[i]) < -sideTolerance;
+            };
+            std::size_t lo = b, hi = e;  // the answer lies in [lo, hi]; hi == e: none
+            while (lo < hi) {
+                const std::size_t mid = lo + (hi - lo) / 2;
+                if (pastMidLine(mid))
+                    hi = mid;
+                else
+                    lo = mid + 1;
             }
+            keepEnd = lo;
             if (keepEnd < e) {
                 // Cut at the limit: DAB still rising there is the flank of the neighbour's
                 // membrane, not a ridge of this cell's. Strip it back to the last local
