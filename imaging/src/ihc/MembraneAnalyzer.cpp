@@ -333,18 +333,25 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
     // Continuity: the stained fraction of the rays that flank the run facing one neighbour
     // (within one sector on either side). A stained arc is continuous along its cell's
     // outline, so where it runs on into the shared border the membrane there is that cell's.
+    std::vector<unsigned char> facingRing;  // rays facing the neighbour, wrapped by one sector
     auto flankOf = [&](const MembraneTrace& t, int facing) {
-        const auto n = static_cast<std::ptrdiff_t>(t.rays.size());
+        const std::size_t n = t.rays.size();
+        constexpr std::size_t w = kRaysPerSector;
+        facingRing.assign(n + 2 * w, 0);
+        for (std::size_t j = 0; j < n; ++j) facingRing[j + w] = t.rays[j].neighbour == facing;
+        for (std::size_t d = 0; d < w && d < n; ++d) {
+            facingRing[d] = facingRing[n + d];          // rays n-w .. n-1 before ray 0
+            facingRing[n + w + d] = facingRing[w + d];  // rays 0 .. w-1 after ray n-1
+        }
         std::size_t flank = 0, on = 0;
-        for (std::ptrdiff_t j = 0; j < n; ++j) {
-            if (t.rays[static_cast<std::size_t>(j)].neighbour == facing) continue;
+        for (std::size_t j = 0; j < n; ++j) {
+            const unsigned char* f = facingRing.data() + j + w;
+            if (*f) continue;
             bool near = false;
-            for (std::ptrdiff_t d = 1; d <= kRaysPerSector && !near; ++d)
-                near = t.rays[static_cast<std::size_t>((j + d) % n)].neighbour == facing ||
-                       t.rays[static_cast<std::size_t>((j - d + n) % n)].neighbour == facing;
+            for (std::size_t d = 1; d <= w && !near; ++d) near = f[d] || f[-static_cast<std::ptrdiff_t>(d)];
             if (!near) continue;
             ++flank;
-            on += stained(t.rays[static_cast<std::size_t>(j)].cut, t.cytoplasmMedian);
+            on += stained(t.rays[j].cut, t.cytoplasmMedian);
         }
         return flank ? static_cast<double>(on) / static_cast<double>(flank) : 0.0;
     };
