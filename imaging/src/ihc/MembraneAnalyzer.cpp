@@ -96,8 +96,15 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
 
     // All profiles first: the cytoplasm level, which every peak is judged against, needs the
     // whole cell.
-    std::vector<float> profile, radii, cytoplasm;
-    std::vector<std::size_t> start(rays + 1, 0), cutEnd(rays, 0);
+    // Buffers kept per thread: a cell's samples would otherwise regrow them from empty, a
+    // dozen reallocations each, for every cell traced.
+    thread_local std::vector<float> profile, radii, cytoplasm;
+    thread_local std::vector<std::size_t> start, cutEnd;
+    profile.clear();
+    radii.clear();
+    cytoplasm.clear();
+    start.assign(rays + 1, 0);
+    cutEnd.assign(rays, 0);
     out.rays.resize(rays);
     for (std::size_t k = 0; k < rays; ++k) {
         const double dx = m_cos[k], dy = m_sin[k];
