@@ -210,7 +210,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             }
         ring = std::move(next);
     }
-    const std::vector<unsigned char> own = membranes.ownMembranes(traces);
+    const OwnMembranes owners = membranes.ownMembranes(traces);
     cv::Mat crop;
     for (int l = 1; l <= nuclei.count; ++l) {
         const LabelStats& s = ls[static_cast<std::size_t>(l)];
@@ -231,7 +231,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             perimeter > 0 ? std::min(1.0, 4 * std::numbers::pi * s.nArea / (perimeter * perimeter)) : 0;
 
         const MembraneMeasures mm =
-            membranes.summarize(traces[static_cast<std::size_t>(l)], membranes.attribute(l, traces, own));
+            membranes.summarize(traces[static_cast<std::size_t>(l)], membranes.attribute(l, traces, owners));
 
         core::CellRecord r;
         const double cx = s.cArea > 0 ? s.cSumX / s.cArea : centre.x;

@@ -289,7 +289,7 @@ double MembraneAnalyzer::freeFraction(const MembraneTrace& t,
     return 4 * n >= t.rays.size() && n > 0 ? static_cast<double>(on) / static_cast<double>(n) : -1.0;
 }
 
-std::vector<unsigned char> MembraneAnalyzer::ownMembranes(const std::vector<MembraneTrace>& traces) const {
+OwnMembranes MembraneAnalyzer::ownMembranes(const std::vector<MembraneTrace>& traces) const {
     // First guess: stained where a tenth of the outline is (borrowed or not); an untraced cell
     // gives no evidence and counts as stained.
     std::vector<unsigned char> stainedAtAll(traces.size(), 1);
@@ -302,17 +302,27 @@ std::vector<unsigned char> MembraneAnalyzer::ownMembranes(const std::vector<Memb
             static_cast<double>(on) >= m_params.minStainedFraction * static_cast<double>(t.rays.size());
     }
     // Then: a cell whose free rays are unstained only borrows its stain from its neighbours.
-    std::vector<unsigned char> own = stainedAtAll;
+    OwnMembranes out;
+    out.own = stainedAtAll;
     for (std::size_t l = 0; l < traces.size(); ++l) {
         if (traces[l].empty() || traces[l].clipped || !stainedAtAll[l]) continue;
         const double f = freeFraction(traces[l], stainedAtAll);
-        if (f >= 0 && f < m_params.minStainedFraction) own[l] = 0;
+        if (f >= 0 && f < m_params.minStainedFraction) out.own[l] = 0;
     }
-    return own;
+    // Finally, judged against that: which cells lend nothing and which take nothing.
+    out.bare.assign(traces.size(), 0);
+    out.shown.assign(traces.size(), 0);
+    for (std::size_t l = 0; l < traces.size(); ++l) {
+        if (traces[l].empty() || traces[l].clipped) continue;
+        const double f = freeFraction(traces[l], out.own);
+        out.bare[l] = f >= 0 && f < m_params.minStainedFraction;
+        out.shown[l] = out.own[l] && f >= m_params.minStainedFraction;
+    }
+    return out;
 }
 
 std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<MembraneTrace>& traces,
-                                                const std::vector<unsigned char>& own) const {
+                                                const OwnMembranes& owners) const {
     const MembraneTrace& self = traces[static_cast<std::size_t>(label)];
     const std::size_t rays = self.rays.size();
     std::vector<RayUse> use(rays, RayUse::Cut);
@@ -365,18 +375,11 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
     // A cell that shows no membrane of its own on its free rays takes no stain that lies
     // within reach of a neighbour that shows one, but across its border with it: at a
     // junction that stain is the neighbour's membrane, whichever territory the ray crosses.
-    CV_Assert(own.size() == traces.size());
-    const double mineFree = self.clipped ? -1.0 : freeFraction(self, own);
-    if (mineFree >= 0 && mineFree < m_params.minStainedFraction) {
-        std::vector<std::pair<int, bool>> shownMemo;
+    CV_Assert(owners.bare.size() == traces.size() && owners.shown.size() == traces.size());
+    if (owners.bare[static_cast<std::size_t>(label)]) {
         auto shown = [&](int l) {
-            if (l <= 0 || static_cast<std::size_t>(l) >= traces.size()) return false;
-            const MembraneTrace& t = traces[static_cast<std::size_t>(l)];
-            if (t.empty() || t.clipped || !own[static_cast<std::size_t>(l)]) return false;
-            for (const auto& [seen, on] : shownMemo)
-                if (seen == l) return on;
-            shownMemo.emplace_back(l, freeFraction(t, own) >= m_params.minStainedFraction);
-            return shownMemo.back().second;
+            return l > 0 && static_cast<std::size_t>(l) < traces.size() &&
+                   owners.shown[static_cast<std::size_t>(l)];
         };
         std::vector<std::pair<int, bool>> runsOnMemo;
         auto runsOn = [&](int l) {

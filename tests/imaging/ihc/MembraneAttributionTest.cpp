@@ -61,7 +61,7 @@ std::vector<MembraneTrace> borrowedScene(bool cellOneFreeSideStained) {
 
 /// Cell 1's attribution in a scene: which cells show their own membrane, and cell 1's rays.
 struct CellOne {
-    std::vector<unsigned char> own;
+    std::vector<unsigned char> own;  ///< OwnMembranes::own of the scene
     std::vector<RayUse> use;
     imaging::MembraneMeasures measures;
 };
@@ -70,8 +70,9 @@ CellOne attributeCellOne(const std::vector<MembraneTrace>& traces) {
     const core::IhcParams p;
     const MembraneAnalyzer analyzer(p, kMpp);
     CellOne c;
-    c.own = analyzer.ownMembranes(traces);
-    c.use = analyzer.attribute(1, traces, c.own);
+    const imaging::OwnMembranes owners = analyzer.ownMembranes(traces);
+    c.own = owners.own;
+    c.use = analyzer.attribute(1, traces, owners);
     c.measures = analyzer.summarize(traces[1], c.use);
     return c;
 }
@@ -93,7 +94,9 @@ TEST(Ihc_MembraneAttribution, a_cell_without_its_own_membrane_does_not_borrow_it
     // the same cell would read half its outline as stained.
     const core::IhcParams p;
     const MembraneAnalyzer analyzer(p, kMpp);
-    const std::vector<unsigned char> allOwn(traces.size(), 1);
+    const std::size_t n = traces.size();
+    const imaging::OwnMembranes allOwn{std::vector<unsigned char>(n, 1), std::vector<unsigned char>(n, 0),
+                                       std::vector<unsigned char>(n, 0)};
     const auto borrowed = analyzer.summarize(traces[1], analyzer.attribute(1, traces, allOwn));
     EXPECT_GT(borrowed.completeness, 0.4);
 }

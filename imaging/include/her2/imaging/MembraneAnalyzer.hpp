@@ -56,6 +56,19 @@ enum class RayUse : unsigned char {
     Completion,  ///< stained (there is membrane) but its intensity is the neighbour's
 };
 
+/// Which cells show a membrane of their own, per label (indexed like the traces).
+struct OwnMembranes {
+    /// 1 where the cell shows a membrane of its own or gives no evidence (not traced, or
+    /// clipped by the tile edge); 0 where it shows none or only its neighbours' stain.
+    std::vector<unsigned char> own;
+    /// 1 where the cell's free rays, judged against `own`, are unstained: it takes no stain
+    /// from a neighbour that is `shown`.
+    std::vector<unsigned char> bare;
+    /// 1 where the cell is traced whole, `own`, and its free rays, judged against `own`, are
+    /// stained.
+    std::vector<unsigned char> shown;
+};
+
 /// Casts rays (3 per sector) from the nucleus centroid through the cell territory to
 /// ihc.membraneWidthUm beyond its edge, and takes each ray's DAB peak beyond the nucleus as
 /// the membrane. A ray is stained when the peak is >= ihc.stainedOd and stands at least
@@ -96,16 +109,15 @@ public:
     /// whose rest is not; two stained cells both keep it, a ridge more than twice as bright as
     /// a cell's own membrane next to a brighter neighbour only completing its outline; two
     /// unstained rests leave the mid-line reading.
-    /// `own` (from ownMembranes) says which cells show a membrane of their own: a cell whose
+    /// `owners` (from ownMembranes) says which cells show a membrane of their own: a cell whose
     /// free rays (facing no cell or only cells without one) are unstained, next to a neighbour
     /// whose free rays are stained, leaves the membrane between them to the neighbour, even
     /// where other stained neighbours would lend it an outline of borrowed stain.
     std::vector<RayUse> attribute(int label, const std::vector<MembraneTrace>& traces,
-                                  const std::vector<unsigned char>& own) const;
+                                  const OwnMembranes& owners) const;
 
-    /// Per label (indexed like `traces`): 1 where the cell shows a membrane of its own or is
-    /// not traced (no evidence), 0 where it shows none or only its neighbours' stain.
-    std::vector<unsigned char> ownMembranes(const std::vector<MembraneTrace>& traces) const;
+    /// The own-membrane evidence of every traced cell, once per tile (see OwnMembranes).
+    OwnMembranes ownMembranes(const std::vector<MembraneTrace>& traces) const;
 
 private:
     /// Stained fraction of a cell's free rays: those whose neighbour and nearby cells are all
