@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <opencv2/core.hpp>
+
 #include "her2/core/FishTypes.hpp"
 
 namespace her2::imaging::detail {
@@ -14,5 +16,8 @@ double spotAmplitude(core::FishChannel channel) noexcept;
 double spotGain(std::uint64_t seed, std::size_t drawnIndex) noexcept;
 /// Per nucleus DAPI brightness factor in [0.75, 1.25).
 double nucleusGain(std::uint64_t seed, std::int32_t id) noexcept;
+/// Adds a diffraction-limited spot (Gaussian of `sigma` px, peak `amplitude`) centred at
+/// (x, y) to a CV_32F image, out to 4 sigma.
+void addSpot(cv::Mat& img, double x, double y, double sigma, double amplitude);
 
 }  // namespace her2::imaging::detail

@@ -16,7 +16,19 @@ namespace {
 constexpr double kDapiLevel = 0.45;         // mean nucleus DAPI, fraction of full scale
 constexpr double kNuclearProbeLevel = 0.4;  // probe autofluorescence in nuclei, x background
 
-/// Adds a Gaussian spot of peak `amplitude` and sigma `sigma` (px) centred at (x, y).
+cv::Mat quantise(const cv::Mat& f, int bitDepth) {
+    cv::Mat out;
+    const double full = bitDepth == 8 ? 255.0 : 65535.0;
+    cv::Mat clipped;
+    cv::min(cv::max(f, 0.0), 1.0, clipped);
+    clipped.convertTo(out, bitDepth == 8 ? CV_8U : CV_16U, full);
+    return out;
+}
+
+}  // namespace
+
+namespace detail {
+
 void addSpot(cv::Mat& img, double x, double y, double sigma, double amplitude) {
     const int r = static_cast<int>(std::ceil(4 * sigma));
     const int x0 = std::max(0, static_cast<int>(std::floor(x)) - r),
@@ -32,16 +44,7 @@ void addSpot(cv::Mat& img, double x, double y, double sigma, double amplitude) {
     }
 }
 
-cv::Mat quantise(const cv::Mat& f, int bitDepth) {
-    cv::Mat out;
-    const double full = bitDepth == 8 ? 255.0 : 65535.0;
-    cv::Mat clipped;
-    cv::min(cv::max(f, 0.0), 1.0, clipped);
-    clipped.convertTo(out, bitDepth == 8 ? CV_8U : CV_16U, full);
-    return out;
-}
-
-}  // namespace
+}  // namespace detail
 
 FishPhantomImages FishPhantom::render(bool noiseFree) const {
     const FishPhantomSpec& s = m_truth.spec;
@@ -99,13 +102,13 @@ FishPhantomImages FishPhantom::render(bool noiseFree) const {
                 const std::uint64_t h = detail::hash(s.seed, 0xc1u, i, static_cast<std::uint64_t>(k));
                 const double r = radius * std::sqrt(detail::unit(h));
                 const double phi = 2 * std::numbers::pi * detail::unit(detail::mix64(h));
-                addSpot(img, spot.x + r * std::cos(phi), spot.y + r * std::sin(phi), sigma,
-                        amp * detail::spotGain(s.seed, i * 131 + static_cast<std::size_t>(k)));
+                detail::addSpot(img, spot.x + r * std::cos(phi), spot.y + r * std::sin(phi), sigma,
+                                amp * detail::spotGain(s.seed, i * 131 + static_cast<std::size_t>(k)));
             }
         } else {
             // A split signal's halves are each a little dimmer than a whole signal.
             const double gain = detail::spotGain(s.seed, i) * (spot.split ? 0.6 : 1.0);
-            addSpot(img, spot.x, spot.y, sigma, amp * gain);
+            detail::addSpot(img, spot.x, spot.y, sigma, amp * gain);
         }
     }
 

@@ -5,9 +5,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "FishTestUtil.hpp"
+#include "phantom/FishPhantomDetail.hpp"
 
 using namespace her2::imaging;
 using her2::core::NucleusExclusion;
+using her2::imaging::detail::addSpot;
 using her2test::fish::analyse;
 
 namespace {
@@ -33,18 +35,6 @@ void expectSameResult(const FishResult& a, const FishResult& b) {
         EXPECT_EQ(p.intensity, q.intensity) << "spot " << i;
         EXPECT_EQ(p.nucleus, q.nucleus) << "spot " << i;
     }
-}
-
-/// Adds a diffraction-limited spot (Gaussian of sigma px, peak `amplitude`) to a float image.
-void addSpot(cv::Mat& img, double x, double y, double sigma, double amplitude) {
-    const int r = static_cast<int>(std::ceil(4 * sigma));
-    for (int yy = std::max(0, static_cast<int>(y) - r); yy <= std::min(img.rows - 1, static_cast<int>(y) + r);
-         ++yy)
-        for (int xx = std::max(0, static_cast<int>(x) - r);
-             xx <= std::min(img.cols - 1, static_cast<int>(x) + r); ++xx) {
-            const double d2 = (xx - x) * (xx - x) + (yy - y) * (yy - y);
-            img.at<float>(yy, xx) += static_cast<float>(amplitude * std::exp(-d2 / (2 * sigma * sigma)));
-        }
 }
 
 cv::Mat toSixteenBit(const cv::Mat& f, cv::RNG& rng) {
