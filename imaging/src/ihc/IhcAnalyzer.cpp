@@ -122,46 +122,40 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     // integer coordinates are exact in double, so they equal the pixel-by-pixel sums.
     std::vector<LabelStats> ls(static_cast<std::size_t>(nuclei.count) + 1);
     const int cols = rgb.cols;
+    // Calls f(stats, first, end) for each run [first, end) of one positive label in a row.
+    auto forRuns = [&](const int* labels, auto&& f) {
+        for (int x = 0; x < cols;) {
+            const int l = labels[x];
+            int e = x + 1;
+            while (e < cols && labels[e] == l) ++e;
+            if (l > 0) f(ls[static_cast<std::size_t>(l)], x, e);
+            x = e;
+        }
+    };
     for (int y = 0; y < rgb.rows; ++y) {
-        const int* nl = nuclei.labels.ptr<int>(y);
-        const int* cl = cells.ptr<int>(y);
         const float* h = st.hematoxylin.ptr<float>(y);
-        for (int x = 0; x < cols;) {
-            const int l = nl[x];
-            int e = x + 1;
-            while (e < cols && nl[e] == l) ++e;
-            if (l > 0) {
-                LabelStats& s = ls[static_cast<std::size_t>(l)];
-                const double n = e - x;
-                s.nArea += n;
-                s.nSumX += n * (x + e - 1) / 2;
-                s.nSumY += n * y;
-                for (int k = x; k < e; ++k) s.nSumH += h[k];
-                s.x0 = std::min(s.x0, x);
-                s.y0 = std::min(s.y0, y);
-                s.x1 = std::max(s.x1, e - 1);
-                s.y1 = std::max(s.y1, y);
-                if (s.first < 0) s.first = y * cols + x;
-            }
-            x = e;
-        }
-        for (int x = 0; x < cols;) {
-            const int l = cl[x];
-            int e = x + 1;
-            while (e < cols && cl[e] == l) ++e;
-            if (l > 0) {
-                LabelStats& s = ls[static_cast<std::size_t>(l)];
-                const double n = e - x;
-                s.cArea += n;
-                s.cSumX += n * (x + e - 1) / 2;
-                s.cSumY += n * y;
-                s.cx0 = std::min(s.cx0, x);
-                s.cy0 = std::min(s.cy0, y);
-                s.cx1 = std::max(s.cx1, e - 1);
-                s.cy1 = std::max(s.cy1, y);
-            }
-            x = e;
-        }
+        forRuns(nuclei.labels.ptr<int>(y), [&](LabelStats& s, int x, int e) {
+            const double n = e - x;
+            s.nArea += n;
+            s.nSumX += n * (x + e - 1) / 2;
+            s.nSumY += n * y;
+            for (int k = x; k < e; ++k) s.nSumH += h[k];
+            s.x0 = std::min(s.x0, x);
+            s.y0 = std::min(s.y0, y);
+            s.x1 = std::max(s.x1, e - 1);
+            s.y1 = std::max(s.y1, y);
+            if (s.first < 0) s.first = y * cols + x;
+        });
+        forRuns(cells.ptr<int>(y), [&](LabelStats& s, int x, int e) {
+            const double n = e - x;
+            s.cArea += n;
+            s.cSumX += n * (x + e - 1) / 2;
+            s.cSumY += n * y;
+            s.cx0 = std::min(s.cx0, x);
+            s.cy0 = std::min(s.cy0, y);
+            s.cx1 = std::max(s.cx1, e - 1);
+            s.cy1 = std::max(s.cy1, y);
+        });
     }
 
     // Labels come from a raster scan, so label order is raster order of first pixels.
