@@ -18,8 +18,7 @@ void addAccuracyCommand(CLI::App& app, int& exitCode) {
     cmd->add_option("--threads", opts->threads, "Analysis threads")->check(CLI::Range(1, 256));
     cmd->add_option("--params", opts->params, "Protocol JSON to evaluate (default: the built-in protocol)");
     cmd->callback([opts, &exitCode] {
-        const core::AnalysisParams base =
-            opts->params.empty() ? core::AnalysisParams{} : core::AnalysisParams::load(opts->params);
+        const core::AnalysisParams base = protocolOrDefaults(opts->params);
         int rc = 0;
         if (opts->which != "fish") rc |= runIhcAccuracy(opts->out + "/ihc", opts->threads, base);
         if (opts->which != "ihc") rc |= runFishAccuracy(opts->out + "/fish", opts->threads, base);

@@ -186,8 +186,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     cmd->callback([o, &exitCode] {
         if (o->mode != "fish" && o->slide.empty())
             throw CLI::ValidationError("SLIDE", "read and ihc need a slide");
-        const core::AnalysisParams params =
-            o->params.empty() ? core::AnalysisParams{} : core::AnalysisParams::load(o->params);
+        const core::AnalysisParams params = protocolOrDefaults(o->params);
         nlohmann::json j = o->mode == "read"  ? benchRead(o->slide, o->threads, !o->fastTiles, params)
                            : o->mode == "ihc" ? benchIhc(o->slide, o->threads, params)
                                               : benchFish(o->size, o->repeat);

@@ -19,6 +19,11 @@ void addDemoCommand(CLI::App& app, int& exitCode);      ///< her2scope demo
 void addAccuracyCommand(CLI::App& app, int& exitCode);  ///< her2scope accuracy ihc|fish|all
 void addBenchCommand(CLI::App& app, int& exitCode);     ///< her2scope bench
 
+/// The protocol file given with --params, or the built-in defaults when none was given.
+inline core::AnalysisParams protocolOrDefaults(const std::string& path) {
+    return path.empty() ? core::AnalysisParams{} : core::AnalysisParams::load(path);
+}
+
 /// Accuracy on the project's phantom sets: generates (cached) the cases under outDir, analyses
 /// them with `threads` threads, prints a table on stdout, writes <outDir>/<assay>-accuracy.json
 /// and returns 0 when every target of the assay is met, 1 otherwise.

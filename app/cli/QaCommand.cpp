@@ -115,8 +115,7 @@ int run(const QaOptions& o) {
     std::optional<core::CalibrationResult> calibration;
     std::string protocolPath;
     if (o.calibrate) {
-        const core::AnalysisParams base =
-            o.protocolIn.empty() ? core::AnalysisParams{} : core::AnalysisParams::load(o.protocolIn);
+        const core::AnalysisParams base = protocolOrDefaults(o.protocolIn);
         std::vector<core::SkippedSlide> skipped;
         auto slides = core::loadCalibrationSlides(o.autoPath, automatic, manual, base, skipped);
         core::CalibrationOptions options;

@@ -46,7 +46,7 @@ void addCommonOptions(CLI::App* cmd, CommonOptions& o) {
 
 imaging::ScoreOptions toScoreOptions(const CommonOptions& o) {
     imaging::ScoreOptions s;
-    if (!o.params.empty()) s.params = core::AnalysisParams::load(o.params);
+    s.params = protocolOrDefaults(o.params);
     if (!o.rule.empty()) s.params.set("rules.rule_set", o.rule);
     if (!o.specimen.empty()) s.params.set("rules.specimen", o.specimen);
     if (o.threads > 0) s.params.set("tiling.threads", o.threads);
@@ -182,9 +182,7 @@ void addScoreCommands(CLI::App& app, int& exitCode) {
     score->add_flag("--dump-params", so->dumpParams, "Print the default protocol (every parameter) and exit");
     score->callback([so, &exitCode] {
         if (so->dumpParams) {
-            core::AnalysisParams defaults;
-            if (!so->common.params.empty()) defaults = core::AnalysisParams::load(so->common.params);
-            std::cout << defaults.toJson() << '\n';
+            std::cout << protocolOrDefaults(so->common.params).toJson() << '\n';
             exitCode = 0;
             return;
         }
