@@ -83,6 +83,72 @@ void TiffTileReader::giveBack(std::unique_ptr<TiffFile> file) const {
     m_pool.push_back(std::move(file));
 }
 
+void TiffTileReader::setCacheBytes(std::size_t bytes) {
+    std::lock_guard lock(m_cacheMutex);
+    m_cacheBytes = bytes;
+    evictLocked();
+}
+
+std::uint64_t TiffTileReader::tilesDecoded() const {
+    std::lock_guard lock(m_cacheMutex);
+    return m_decoded;
+}
+
+void TiffTileReader::evictLocked() const {
+    while (m_cachedBytes > m_cacheBytes && !m_lru.empty()) {
+        m_cachedBytes -= m_lru.back().bytes->size();
+        m_cache.erase(m_lru.back().key);
+        m_lru.pop_back();
+    }
+}
+
+TiffTileReader::TileBytes TiffTileReader::tile(int level, std::uint32_t index, std::int64_t tx,
+                                               std::int64_t ty) const {
+    const std::uint64_t key = (static_cast<std::uint64_t>(level) << 40) | index;
+    {
+        std::lock_guard lock(m_cacheMutex);
+        if (const auto it = m_cache.find(key); it != m_cache.end()) {
+            m_lru.splice(m_lru.begin(), m_lru, it->second);
+            return it->second->bytes;
+        }
+    }
+    // Decoded outside the lock: two threads may decode the same tile at once, and both get
+    // the same pixels.
+    const Level& L = m_levels[static_cast<std::size_t>(level)];
+    struct Handle {
+        const TiffTileReader& reader;
+        std::unique_ptr<TiffFile> file;
+        ~Handle() {
+            if (file) reader.giveBack(std::move(file));
+        }
+    } h{*this, borrow()};
+    h.file->setDirectory(L.directory);
+    prepareDirectory(*h.file);
+    TIFF* tif = h.file->get();
+    const std::size_t tileBytes = static_cast<std::size_t>(L.tileWidth) * L.tileHeight * 3;
+    auto bytes = std::make_shared<std::vector<std::uint8_t>>(
+        std::max<std::size_t>(tileBytes, static_cast<std::size_t>(TIFFTileSize(tif))));
+    h.file->clearError();
+    if (TIFFReadEncodedTile(tif, index, bytes->data(), static_cast<tmsize_t>(bytes->size())) < 0) {
+        const std::string why = h.file->lastError();
+        detail::fail(m_path, "cannot decode TIFF tile " + std::to_string(tx) + "," + std::to_string(ty) +
+                                 " of directory " + std::to_string(L.directory) +
+                                 (why.empty() ? std::string() : " (" + why + ")"));
+    }
+    std::lock_guard lock(m_cacheMutex);
+    ++m_decoded;
+    if (bytes->size() > m_cacheBytes) return bytes;
+    if (const auto it = m_cache.find(key); it != m_cache.end()) {
+        m_lru.splice(m_lru.begin(), m_lru, it->second);
+        return it->second->bytes;
+    }
+    m_lru.push_front({key, bytes});
+    m_cache.emplace(key, m_lru.begin());
+    m_cachedBytes += bytes->size();
+    evictLocked();
+    return bytes;
+}
+
 void TiffTileReader::read(int level, std::int64_t x, std::int64_t y, cv::Mat& dst) const {
     if (level < 0 || level >= static_cast<int>(m_levels.size()))
         detail::fail(m_path, "TIFF tile level " + std::to_string(level) + " does not exist");
@@ -93,42 +159,42 @@ void TiffTileReader::read(int level, std::int64_t x, std::int64_t y, cv::Mat& ds
     const std::int64_t y1 = std::min<std::int64_t>(y + dst.rows, L.height);
     if (x1 <= x0 || y1 <= y0) return;
 
-    auto file = borrow();
-    file->setDirectory(L.directory);
-    prepareDirectory(*file);
-    TIFF* tif = file->get();
-    const std::size_t tileBytes = static_cast<std::size_t>(L.tileWidth) * L.tileHeight * 3;
-    std::vector<std::uint8_t> tile(
-        std::max<std::size_t>(tileBytes, static_cast<std::size_t>(TIFFTileSize(tif))));
+    // Tile layout from one handle; decoding borrows its own per tile that misses the cache.
+    std::vector<std::uint32_t> indices;
+    std::vector<bool> present;
     const std::int64_t tx0 = x0 / L.tileWidth, tx1 = (x1 - 1) / L.tileWidth;
     const std::int64_t ty0 = y0 / L.tileHeight, ty1 = (y1 - 1) / L.tileHeight;
+    {
+        auto file = borrow();
+        file->setDirectory(L.directory);
+        TIFF* tif = file->get();
+        for (std::int64_t ty = ty0; ty <= ty1; ++ty)
+            for (std::int64_t tx = tx0; tx <= tx1; ++tx) {
+                const auto index = TIFFComputeTile(tif, static_cast<std::uint32_t>(tx * L.tileWidth),
+                                                   static_cast<std::uint32_t>(ty * L.tileHeight), 0, 0);
+                indices.push_back(index);
+                present.push_back(TIFFGetStrileByteCount(tif, index) != 0);
+            }
+        giveBack(std::move(file));
+    }
+    std::size_t k = 0;
     for (std::int64_t ty = ty0; ty <= ty1; ++ty) {
-        for (std::int64_t tx = tx0; tx <= tx1; ++tx) {
+        for (std::int64_t tx = tx0; tx <= tx1; ++tx, ++k) {
+            // A missing tile is transparent in OpenSlide: leave the caller's background.
+            if (!present[k]) continue;
+            const TileBytes bytes = tile(level, indices[k], tx, ty);
             const std::int64_t tileX = tx * L.tileWidth, tileY = ty * L.tileHeight;
-            const auto index = TIFFComputeTile(tif, static_cast<std::uint32_t>(tileX),
-                                               static_cast<std::uint32_t>(tileY), 0, 0);
             // Part of this tile inside both the request and the level.
             const std::int64_t cx0 = std::max(x0, tileX), cy0 = std::max(y0, tileY);
             const std::int64_t cx1 = std::min(x1, tileX + L.tileWidth),
                                cy1 = std::min(y1, tileY + L.tileHeight);
-            // A missing tile is transparent in OpenSlide: leave the caller's background.
-            if (TIFFGetStrileByteCount(tif, index) == 0) continue;
-            file->clearError();
-            if (TIFFReadEncodedTile(tif, index, tile.data(), static_cast<tmsize_t>(tile.size())) < 0) {
-                const std::string why = file->lastError();
-                giveBack(std::move(file));
-                detail::fail(m_path, "cannot decode TIFF tile " + std::to_string(tx) + "," +
-                                         std::to_string(ty) + " of directory " + std::to_string(L.directory) +
-                                         (why.empty() ? std::string() : " (" + why + ")"));
-            }
             for (std::int64_t r = cy0; r < cy1; ++r) {
-                const std::uint8_t* s = tile.data() + ((r - tileY) * L.tileWidth + (cx0 - tileX)) * 3;
+                const std::uint8_t* s = bytes->data() + ((r - tileY) * L.tileWidth + (cx0 - tileX)) * 3;
                 std::uint8_t* d = dst.ptr<std::uint8_t>(static_cast<int>(r - y)) + (cx0 - x) * 3;
                 std::memcpy(d, s, static_cast<std::size_t>(cx1 - cx0) * 3);
             }
         }
     }
-    giveBack(std::move(file));
 }
 
 }  // namespace her2::imaging
