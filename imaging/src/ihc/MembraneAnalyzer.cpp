@@ -44,6 +44,47 @@ int labelAt(const cv::Mat& labels, double x, double y) {
     return labels.ptr<int>(yi)[xi];
 }
 
+/// Lookups clamped to the images, for a cell whose rays may reach the border.
+struct ClampedSampler {
+    const cv::Mat &dabImg, &cells, &nuclei;
+    float dab(double x, double y) const { return bilinear(dabImg, x, y); }
+    int cell(double x, double y) const { return labelAt(cells, x, y); }
+    int nucleus(double x, double y) const { return labelAt(nuclei, x, y); }
+};
+
+/// The same lookups for a cell whose every sample lies at least two pixels inside the images:
+/// bilinear and labelAt without their clamps, which are then no-ops, in the same arithmetic.
+class InsideSampler {
+public:
+    InsideSampler(const cv::Mat& dab, const cv::Mat& cells, const cv::Mat& nuclei)
+        : m_dab(dab.data),
+          m_cells(cells.data),
+          m_nuclei(nuclei.data),
+          m_dabStep(dab.step[0]),
+          m_cellStep(cells.step[0]),
+          m_nucleusStep(nuclei.step[0]) {}
+
+    float dab(double x, double y) const {
+        const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+        const double fx = x - x0, fy = y - y0;
+        const float* r0 = reinterpret_cast<const float*>(m_dab + static_cast<std::size_t>(y0) * m_dabStep);
+        const float* r1 = reinterpret_cast<const float*>(reinterpret_cast<const uchar*>(r0) + m_dabStep);
+        return static_cast<float>((1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) +
+                                  fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]));
+    }
+    int cell(double x, double y) const { return at(m_cells, m_cellStep, x, y); }
+    int nucleus(double x, double y) const { return at(m_nuclei, m_nucleusStep, x, y); }
+
+private:
+    // x, y >= 0 here: roundHalfAway is v + 0.5 truncated.
+    static int at(const uchar* data, std::size_t step, double x, double y) {
+        const int xi = static_cast<int>(x + 0.5), yi = static_cast<int>(y + 0.5);
+        return reinterpret_cast<const int*>(data + static_cast<std::size_t>(yi) * step)[xi];
+    }
+    const uchar *m_dab, *m_cells, *m_nuclei;
+    std::size_t m_dabStep, m_cellStep, m_nucleusStep;
+};
+
 /// The peak of one profile and its band: the samples around the peak down to half its height
 /// above the cytoplasm level (so diffuse cytoplasmic DAB does not widen the band), those at
 /// or above `stainedOd` being the stained membrane.
@@ -96,84 +137,113 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
 
     // All profiles first: the cytoplasm level, which every peak is judged against, needs the
     // whole cell.
-    // Buffers kept per thread: a cell's samples would otherwise regrow them from empty, a
-    // dozen reallocations each, for every cell traced.
-    thread_local std::vector<float> profile, radii, cytoplasm;
-    thread_local std::vector<std::size_t> start, cutEnd;
-    profile.clear();
-    radii.clear();
-    cytoplasm.clear();
-    start.assign(rays + 1, 0);
-    cutEnd.assign(rays, 0);
-    out.rays.resize(rays);
-    for (std::size_t k = 0; k < rays; ++k) {
-        const double dx = m_cos[k], dy = m_sin[k];
-        start[k] = profile.size();
-        // Leave the nucleus.
-        double r = 0;
-        while (r < rMax && labelAt(nuclei, centre.x + r * dx, centre.y + r * dy) == label) r += kStep;
-        // Walk through the territory to `band` beyond its edge.
-        double rEdge = r;
-        int neighbour = 0;
-        for (; r < rMax; r += kStep) {
-            const double x = centre.x + r * dx, y = centre.y + r * dy;
-            const int l = labelAt(cells, x, y);
-            if (l == -1) {
-                out.clipped = true;
-                break;
-            }
-            if (l == label) {
-                rEdge = r;
-            } else {
-                if (neighbour == 0 && l > 0) neighbour = l;
-                if (r > rEdge + band) break;
-            }
-            profile.push_back(bilinear(dab, x, y));
-            radii.push_back(static_cast<float>(r));
-        }
-        const std::size_t b = start[k], e = profile.size();
-        MembraneRay& ray = out.rays[k];
-        ray.neighbour = neighbour;
-        ray.edge = static_cast<float>(e > b ? std::min(rEdge, static_cast<double>(radii[e - 1])) : rEdge);
-        for (std::size_t i = b; i < e && radii[i] < rEdge - band; ++i) cytoplasm.push_back(profile[i]);
-
-        // Side attribution by the mid-line: DAB between this cell and a neighbouring cell belongs
-        // to this cell only up to sideTolerance past the mid-line between the two nuclei.
-        std::size_t keepEnd = e;
-        if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
-            const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
-            // r - |p(r) - other| never decreases along a ray, so once a sample lies past the
-            // mid-line every later one does: the first such sample is found by bisection.
-            auto pastMidLine = [&](std::size_t i) {
-                const double x = centre.x + radii[i] * dx - other.x, y = centre.y + radii[i] * dy - other.y;
-                const double theirs = std::sqrt(x * x + y * y);
-                return 0.5 * (theirs - radii[i]) < -sideTolerance;
-            };
-            std::size_t lo = b, hi = e;  // the answer lies in [lo, hi]; hi == e: none
-            while (lo < hi) {
-                const std::size_t mid = lo + (hi - lo) / 2;
-                if (pastMidLine(mid))
-                    hi = mid;
-                else
-                    lo = mid + 1;
-            }
-            keepEnd = lo;
-            if (keepEnd < e) {
-                // Cut at the limit: DAB still rising there is the flank of the neighbour's
-                // membrane, not a ridge of this cell's. Strip it back to the last local
-                // maximum, so that only a membrane peaking on this side counts.
-                while (keepEnd >= b + 2 && profile[keepEnd - 1] >= profile[keepEnd - 2]) --keepEnd;
-            }
-        }
-        cutEnd[k] = keepEnd;
+    // Buffers kept per thread and sized for the longest possible rays up front: a cell's
+    // samples would otherwise regrow them, and a sample costs only a few nanoseconds.
+    thread_local std::vector<float> profileBuf, radiiBuf, cytoplasmBuf;
+    thread_local std::vector<std::size_t> startBuf, cutEndBuf;
+    const std::size_t perRay = static_cast<std::size_t>(std::max(0.0, rMax) / kStep) + 2;
+    if (profileBuf.size() < rays * perRay) {
+        profileBuf.resize(rays * perRay);
+        radiiBuf.resize(rays * perRay);
+        cytoplasmBuf.resize(rays * perRay);
     }
-    start[rays] = profile.size();
+    startBuf.assign(rays + 1, 0);
+    cutEndBuf.assign(rays, 0);
+    float* const profile = profileBuf.data();
+    float* const radii = radiiBuf.data();
+    float* const cytoplasm = cytoplasmBuf.data();
+    std::size_t* const start = startBuf.data();
+    std::size_t* const cutEnd = cutEndBuf.data();
+    std::size_t nSamples = 0, nCytoplasm = 0;
+    out.rays.resize(rays);
+
+    auto castRays = [&](const auto& at) {
+        const double cx = centre.x, cy = centre.y;
+        for (std::size_t k = 0; k < rays; ++k) {
+            const double dx = m_cos[k], dy = m_sin[k];
+            const std::size_t b = nSamples;
+            start[k] = b;
+            std::size_t e = b;
+            // Leave the nucleus.
+            double r = 0;
+            while (r < rMax && at.nucleus(cx + r * dx, cy + r * dy) == label) r += kStep;
+            // Walk through the territory to `band` beyond its edge.
+            double rEdge = r;
+            int neighbour = 0;
+            for (; r < rMax; r += kStep) {
+                const double x = cx + r * dx, y = cy + r * dy;
+                const int l = at.cell(x, y);
+                if (l == -1) {
+                    out.clipped = true;
+                    break;
+                }
+                if (l == label) {
+                    rEdge = r;
+                } else {
+                    if (neighbour == 0 && l > 0) neighbour = l;
+                    if (r > rEdge + band) break;
+                }
+                profile[e] = at.dab(x, y);
+                radii[e] = static_cast<float>(r);
+                ++e;
+            }
+            nSamples = e;
+            MembraneRay& ray = out.rays[k];
+            ray.neighbour = neighbour;
+            ray.edge = static_cast<float>(e > b ? std::min(rEdge, static_cast<double>(radii[e - 1])) : rEdge);
+            for (std::size_t i = b; i < e && radii[i] < rEdge - band; ++i)
+                cytoplasm[nCytoplasm++] = profile[i];
+
+            // Side attribution by the mid-line: DAB between this cell and a neighbouring cell
+            // belongs to this cell only up to sideTolerance past the mid-line between the two
+            // nuclei.
+            std::size_t keepEnd = e;
+            if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
+                const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
+                // r - |p(r) - other| never decreases along a ray, so once a sample lies past the
+                // mid-line every later one does: the first such sample is found by bisection.
+                auto pastMidLine = [&](std::size_t i) {
+                    const double x = cx + radii[i] * dx - other.x, y = cy + radii[i] * dy - other.y;
+                    const double theirs = std::sqrt(x * x + y * y);
+                    return 0.5 * (theirs - radii[i]) < -sideTolerance;
+                };
+                std::size_t lo = b, hi = e;  // the answer lies in [lo, hi]; hi == e: none
+                while (lo < hi) {
+                    const std::size_t mid = lo + (hi - lo) / 2;
+                    if (pastMidLine(mid))
+                        hi = mid;
+                    else
+                        lo = mid + 1;
+                }
+                keepEnd = lo;
+                if (keepEnd < e) {
+                    // Cut at the limit: DAB still rising there is the flank of the neighbour's
+                    // membrane, not a ridge of this cell's. Strip it back to the last local
+                    // maximum, so that only a membrane peaking on this side counts.
+                    while (keepEnd >= b + 2 && profile[keepEnd - 1] >= profile[keepEnd - 2]) --keepEnd;
+                }
+            }
+            cutEnd[k] = keepEnd;
+        }
+    };
+    // Most cells lie well inside the tile: their rays never reach its border, and their
+    // lookups need no clamps. rMax bounds every sample's distance from the centre.
+    const double margin = rMax + 2;
+    const bool inside = dab.type() == CV_32FC1 && cells.type() == CV_32SC1 && nuclei.type() == CV_32SC1 &&
+                        dab.size() == cells.size() && dab.size() == nuclei.size() && centre.x >= margin &&
+                        centre.y >= margin && centre.x + margin <= dab.cols - 2.0 &&
+                        centre.y + margin <= dab.rows - 2.0;
+    if (inside)
+        castRays(InsideSampler(dab, cells, nuclei));
+    else
+        castRays(ClampedSampler{dab, cells, nuclei});
+    start[rays] = nSamples;
 
     // Median, not mean: the territory may reach into the membrane band here and there.
     double cyto = 0;
-    if (!cytoplasm.empty()) {
-        const auto mid = cytoplasm.begin() + static_cast<std::ptrdiff_t>(cytoplasm.size() / 2);
-        std::nth_element(cytoplasm.begin(), mid, cytoplasm.end());
+    if (nCytoplasm > 0) {
+        float* const mid = cytoplasm + nCytoplasm / 2;
+        std::nth_element(cytoplasm, mid, cytoplasm + nCytoplasm);
         cyto = *mid;
     }
     out.cytoplasmMedian = cyto;
@@ -181,11 +251,10 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     for (std::size_t k = 0; k < rays; ++k) {
         const std::size_t b = start[k];
         MembraneRay& ray = out.rays[k];
-        ray.full = readProfile(profile.data() + b, radii.data() + b, start[k + 1] - b, cyto,
-                               m_params.stainedOd, m_mpp);
-        ray.cut = cutEnd[k] == start[k + 1] ? ray.full
-                                            : readProfile(profile.data() + b, radii.data() + b, cutEnd[k] - b,
-                                                          cyto, m_params.stainedOd, m_mpp);
+        ray.full = readProfile(profile + b, radii + b, start[k + 1] - b, cyto, m_params.stainedOd, m_mpp);
+        ray.cut = cutEnd[k] == start[k + 1]
+                      ? ray.full
+                      : readProfile(profile + b, radii + b, cutEnd[k] - b, cyto, m_params.stainedOd, m_mpp);
         if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
         // Cells around a stained peak: its own pixel and eight points each one and two bands
         // away (an unstained ray needs none: it is evidence of no membrane wherever it is).
