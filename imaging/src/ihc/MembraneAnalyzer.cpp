@@ -89,10 +89,12 @@ private:
 
 /// The peak of one profile and its band: the samples around the peak down to half its height
 /// above the cytoplasm level (so diffuse cytoplasmic DAB does not widen the band), those at
-/// or above `stainedOd` being the stained membrane.
+/// or above `stainedOd` being the stained membrane. `last` is set to the band's last sample:
+/// a shorter profile that still holds it reads the same.
 MembraneRay::Reading readProfile(const float* p, const float* r, std::size_t n, double cytoplasm,
-                                 double stainedOd, double mpp) {
+                                 double stainedOd, double mpp, std::size_t& last) {
     MembraneRay::Reading out;
+    last = 0;
     if (n == 0) return out;
     const auto peak = static_cast<std::size_t>(std::max_element(p, p + n) - p);
     out.peak = p[peak];
@@ -108,6 +110,7 @@ MembraneRay::Reading readProfile(const float* p, const float* r, std::size_t n, 
         ++out.memberCount;
     }
     out.widthUm = static_cast<float>((static_cast<double>(hi - lo) + 1) * kStep * mpp);
+    last = hi;
     return out;
 }
 
@@ -301,13 +304,30 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     }
     out.cytoplasmMedian = cyto;
 
+    // The near-cell probes around a peak, the peak itself first; a cell whose probes all stay
+    // inside the label image reads them unchecked.
+    double probe[17][2] = {{0, 0}};
+    for (int d = 0; d < 16; ++d) {
+        const double reach = d < 8 ? band : 2 * band;
+        probe[d + 1][0] = reach * kCompass[d % 8][0];
+        probe[d + 1][1] = reach * kCompass[d % 8][1];
+    }
+    const double probeMargin = rMax + 2 * band + 2;
+    const bool probesInside = cells.type() == CV_32SC1 && centre.x >= probeMargin &&
+                              centre.y >= probeMargin && centre.x + probeMargin <= cells.cols - 2.0 &&
+                              centre.y + probeMargin <= cells.rows - 2.0;
+    const InsideSampler inCells(dab, cells, nuclei);
     for (std::size_t k = 0; k < rays; ++k) {
         const std::size_t b = start[k];
         MembraneRay& ray = out.rays[k];
-        ray.full = readProfile(profile + b, radii + b, start[k + 1] - b, cyto, m_params.stainedOd, m_mpp);
-        ray.cut = cutEnd[k] == start[k + 1]
-                      ? ray.full
-                      : readProfile(profile + b, radii + b, cutEnd[k] - b, cyto, m_params.stainedOd, m_mpp);
+        std::size_t last = 0;
+        ray.full =
+            readProfile(profile + b, radii + b, start[k + 1] - b, cyto, m_params.stainedOd, m_mpp, last);
+        // The cut profile is a prefix of the full one: holding the full peak's band (the peak
+        // is the first maximum, the band ends where it ends), it reads the same.
+        ray.cut = cutEnd[k] - b > last ? ray.full
+                                       : readProfile(profile + b, radii + b, cutEnd[k] - b, cyto,
+                                                     m_params.stainedOd, m_mpp, last);
         if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
         // Cells around a stained peak: its own pixel and eight points each one and two bands
         // away (an unstained ray needs none: it is evidence of no membrane wherever it is).
@@ -316,11 +336,9 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         const double peakR = cutOn ? ray.cut.radius : ray.full.radius;
         const double peakX = centre.x + peakR * m_cos[k], peakY = centre.y + peakR * m_sin[k];
         std::size_t found = 0;
-        for (int d = -1; d < 16 && found < ray.near.size(); ++d) {
-            const double reach = d < 8 ? band : 2 * band;
-            const double ox = d < 0 ? 0 : reach * kCompass[d % 8][0],
-                         oy = d < 0 ? 0 : reach * kCompass[d % 8][1];
-            const int l = labelAt(cells, peakX + ox, peakY + oy);
+        for (int d = 0; d < 17 && found < ray.near.size(); ++d) {
+            const double x = peakX + probe[d][0], y = peakY + probe[d][1];
+            const int l = probesInside ? inCells.cell(x, y) : labelAt(cells, x, y);
             if (l <= 0 || l == label ||
                 std::find(ray.near.begin(), ray.near.begin() + found, l) != ray.near.begin() + found)
                 continue;
