@@ -259,88 +259,90 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     std::size_t nSamples = 0, nCytoplasm = 0;
     out.rays.resize(rays);
 
-    auto castRays = [&](const auto& at) {
-        const double cx = centre.x, cy = centre.y;
-        for (std::size_t k = 0; k < rays; ++k) {
-            const double dx = m_cos[k], dy = m_sin[k];
-            const std::size_t b = nSamples;
-            start[k] = b;
-            std::size_t e = b;
-            // Leave the nucleus.
-            double r = 0;
-            while (r < rMax && at.nucleus(cx + r * dx, cy + r * dy) == label) r += kStep;
-            // Walk through the territory to `band` beyond its edge.
-            double rEdge = r;
-            const double rFirst = r;
-            int neighbour = 0;
-            for (; r < rMax; r += kStep) {
-                const double x = cx + r * dx, y = cy + r * dy;
-                const int l = at.cell(x, y);
-                if (l == -1) {
-                    out.clipped = true;
-                    break;
-                }
-                if (l == label) {
-                    rEdge = r;
-                } else {
-                    if (neighbour == 0 && l > 0) neighbour = l;
-                    if (r > rEdge + band) break;
-                }
-                radii[e] = static_cast<float>(r);
-                ++e;
+    const double cx = centre.x, cy = centre.y;
+    auto castRay = [&](const auto& at, std::size_t k) {
+        const double dx = m_cos[k], dy = m_sin[k];
+        const std::size_t b = nSamples;
+        start[k] = b;
+        std::size_t e = b;
+        // Leave the nucleus.
+        double r = 0;
+        while (r < rMax && at.nucleus(cx + r * dx, cy + r * dy) == label) r += kStep;
+        // Walk through the territory to `band` beyond its edge.
+        double rEdge = r;
+        const double rFirst = r;
+        int neighbour = 0;
+        for (; r < rMax; r += kStep) {
+            const double x = cx + r * dx, y = cy + r * dy;
+            const int l = at.cell(x, y);
+            if (l == -1) {
+                out.clipped = true;
+                break;
             }
-            // The DAB samples after the walk: without its branches they pipeline.
-            at.dabRun(cx, cy, dx, dy, rFirst, e - b, profile + b);
-            nSamples = e;
-            MembraneRay& ray = out.rays[k];
-            ray.neighbour = neighbour;
-            ray.edge = static_cast<float>(e > b ? std::min(rEdge, static_cast<double>(radii[e - 1])) : rEdge);
-            for (std::size_t i = b; i < e && radii[i] < rEdge - band; ++i)
-                cytoplasm[nCytoplasm++] = profile[i];
-
-            // Side attribution by the mid-line: DAB between this cell and a neighbouring cell
-            // belongs to this cell only up to sideTolerance past the mid-line between the two
-            // nuclei.
-            std::size_t keepEnd = e;
-            if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
-                const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
-                // r - |p(r) - other| never decreases along a ray, so once a sample lies past the
-                // mid-line every later one does: the first such sample is found by bisection.
-                auto pastMidLine = [&](std::size_t i) {
-                    const double x = cx + radii[i] * dx - other.x, y = cy + radii[i] * dy - other.y;
-                    const double theirs = std::sqrt(x * x + y * y);
-                    return 0.5 * (theirs - radii[i]) < -sideTolerance;
-                };
-                std::size_t lo = b, hi = e;  // the answer lies in [lo, hi]; hi == e: none
-                while (lo < hi) {
-                    const std::size_t mid = lo + (hi - lo) / 2;
-                    if (pastMidLine(mid))
-                        hi = mid;
-                    else
-                        lo = mid + 1;
-                }
-                keepEnd = lo;
-                if (keepEnd < e) {
-                    // Cut at the limit: DAB still rising there is the flank of the neighbour's
-                    // membrane, not a ridge of this cell's. Strip it back to the last local
-                    // maximum, so that only a membrane peaking on this side counts.
-                    while (keepEnd >= b + 2 && profile[keepEnd - 1] >= profile[keepEnd - 2]) --keepEnd;
-                }
+            if (l == label) {
+                rEdge = r;
+            } else {
+                if (neighbour == 0 && l > 0) neighbour = l;
+                if (r > rEdge + band) break;
             }
-            cutEnd[k] = keepEnd;
+            radii[e] = static_cast<float>(r);
+            ++e;
         }
+        // The DAB samples after the walk: without its branches they pipeline.
+        at.dabRun(cx, cy, dx, dy, rFirst, e - b, profile + b);
+        nSamples = e;
+        MembraneRay& ray = out.rays[k];
+        ray.neighbour = neighbour;
+        ray.edge = static_cast<float>(e > b ? std::min(rEdge, static_cast<double>(radii[e - 1])) : rEdge);
+        for (std::size_t i = b; i < e && radii[i] < rEdge - band; ++i) cytoplasm[nCytoplasm++] = profile[i];
+
+        // Side attribution by the mid-line: DAB between this cell and a neighbouring cell
+        // belongs to this cell only up to sideTolerance past the mid-line between the two
+        // nuclei.
+        std::size_t keepEnd = e;
+        if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
+            const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
+            // r - |p(r) - other| never decreases along a ray, so once a sample lies past the
+            // mid-line every later one does: the first such sample is found by bisection.
+            auto pastMidLine = [&](std::size_t i) {
+                const double x = cx + radii[i] * dx - other.x, y = cy + radii[i] * dy - other.y;
+                const double theirs = std::sqrt(x * x + y * y);
+                return 0.5 * (theirs - radii[i]) < -sideTolerance;
+            };
+            std::size_t lo = b, hi = e;  // the answer lies in [lo, hi]; hi == e: none
+            while (lo < hi) {
+                const std::size_t mid = lo + (hi - lo) / 2;
+                if (pastMidLine(mid))
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            keepEnd = lo;
+            if (keepEnd < e) {
+                // Cut at the limit: DAB still rising there is the flank of the neighbour's
+                // membrane, not a ridge of this cell's. Strip it back to the last local
+                // maximum, so that only a membrane peaking on this side counts.
+                while (keepEnd >= b + 2 && profile[keepEnd - 1] >= profile[keepEnd - 2]) --keepEnd;
+            }
+        }
+        cutEnd[k] = keepEnd;
     };
-    // Most cells lie well inside the tile: their rays never reach its border, and their
-    // lookups need no clamps. rMax bounds every sample's distance from the centre.
-    const double margin = rMax + 2;
-    const bool inside = dab.type() == CV_32FC1 && cells.type() == CV_32SC1 && nuclei.type() == CV_32SC1 &&
-                        dab.size() == cells.size() && dab.size() == nuclei.size() && centre.x >= margin &&
-                        centre.y >= margin && centre.x + margin <= dab.cols - 2.0 &&
-                        centre.y + margin <= dab.rows - 2.0;
-    if (inside)
-        castRays(InsideSampler(dab, cells, nuclei));
-    else
-        castRays(ClampedSampler{dab, cells, nuclei});
+    // Most rays stay well inside the tile, and their lookups need no clamps: a ray's samples
+    // lie on the segment from the centre to rMax along it, inside the images when both ends
+    // are (with a pixel to spare for the interpolation).
+    const bool uniform = dab.type() == CV_32FC1 && cells.type() == CV_32SC1 && nuclei.type() == CV_32SC1 &&
+                         dab.size() == cells.size() && dab.size() == nuclei.size();
+    const double xHi = dab.cols - 2.0, yHi = dab.rows - 2.0;
+    auto within = [&](double x, double y) { return x >= 1 && y >= 1 && x <= xHi && y <= yHi; };
+    const InsideSampler unchecked(dab, cells, nuclei);
+    const ClampedSampler clamped{dab, cells, nuclei};
+    const bool centreInside = uniform && within(cx, cy);
+    for (std::size_t k = 0; k < rays; ++k) {
+        if (centreInside && within(cx + rMax * m_cos[k], cy + rMax * m_sin[k]))
+            castRay(unchecked, k);
+        else
+            castRay(clamped, k);
+    }
     start[rays] = nSamples;
 
     // Median, not mean: the territory may reach into the membrane band here and there.
@@ -358,11 +360,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         probe[d + 1][0] = reach * kCompass[d % 8][0];
         probe[d + 1][1] = reach * kCompass[d % 8][1];
     }
-    const double probeMargin = rMax + 2 * band + 2;
-    const bool probesInside = cells.type() == CV_32SC1 && centre.x >= probeMargin &&
-                              centre.y >= probeMargin && centre.x + probeMargin <= cells.cols - 2.0 &&
-                              centre.y + probeMargin <= cells.rows - 2.0;
-    const InsideSampler inCells(dab, cells, nuclei);
+    const double probeReach = 2 * band;
     for (std::size_t k = 0; k < rays; ++k) {
         const std::size_t b = start[k];
         MembraneRay& ray = out.rays[k];
@@ -381,10 +379,12 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         if (!cutOn && !stained(ray.full, cyto)) continue;
         const double peakR = cutOn ? ray.cut.radius : ray.full.radius;
         const double peakX = centre.x + peakR * m_cos[k], peakY = centre.y + peakR * m_sin[k];
+        const bool probesInside = uniform && within(peakX - probeReach, peakY - probeReach) &&
+                                  within(peakX + probeReach, peakY + probeReach);
         std::size_t found = 0;
         for (int d = 0; d < 17 && found < ray.near.size(); ++d) {
             const double x = peakX + probe[d][0], y = peakY + probe[d][1];
-            const int l = probesInside ? inCells.cell(x, y) : labelAt(cells, x, y);
+            const int l = probesInside ? unchecked.cell(x, y) : labelAt(cells, x, y);
             if (l <= 0 || l == label ||
                 std::find(ray.near.begin(), ray.near.begin() + found, l) != ray.near.begin() + found)
                 continue;
