@@ -50,7 +50,7 @@ int labelAt(const cv::Mat& labels, double x, double y) {
     return labels.ptr<int>(yi)[xi];
 }
 
-/// Lookups clamped to the images, for a cell whose rays may reach the border.
+/// Lookups clamped to the images, for a ray that may reach their border.
 struct ClampedSampler {
     const cv::Mat &dabImg, &cells, &nuclei;
     float dab(double x, double y) const { return bilinear(dabImg, x, y); }
@@ -62,7 +62,7 @@ struct ClampedSampler {
     }
 };
 
-/// The same lookups for a cell whose every sample lies at least two pixels inside the images:
+/// The same lookups for a ray whose every sample lies a pixel or more inside the images:
 /// bilinear and labelAt without their clamps, which are then no-ops, in the same arithmetic.
 class InsideSampler {
 public:
