@@ -50,6 +50,18 @@ int labelAt(const cv::Mat& labels, double x, double y) {
     return labels.ptr<int>(yi)[xi];
 }
 
+/// Asks for the pixels of a 4-byte image in [x0, x1] x [y0, y1] (inside it) all at once. The
+/// rays of a cell cross a new row every few samples and each walk waits on its label reads:
+/// with the cell's disc requested up front, tracing takes a few per cent less time.
+void prefetchBox(const cv::Mat& m, double x0, double y0, double x1, double y1) {
+    const int c0 = static_cast<int>(x0) * 4, c1 = (static_cast<int>(x1) + 2) * 4;
+    for (int y = static_cast<int>(y0), yEnd = static_cast<int>(y1) + 1; y <= yEnd; ++y) {
+        const uchar* row = m.ptr(y);
+        for (int c = c0; c < c1; c += 64) __builtin_prefetch(row + c);
+        __builtin_prefetch(row + c1 - 1);
+    }
+}
+
 /// Lookups clamped to the images, for a ray that may reach their border.
 struct ClampedSampler {
     const cv::Mat &dabImg, &cells, &nuclei;
@@ -337,6 +349,9 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     const InsideSampler unchecked(dab, cells, nuclei);
     const ClampedSampler clamped{dab, cells, nuclei};
     const bool centreInside = uniform && within(cx, cy);
+    if (centreInside && within(cx - rMax, cy - rMax) && within(cx + rMax, cy + rMax))
+        for (const cv::Mat* m : {&nuclei, &cells, &dab})
+            prefetchBox(*m, cx - rMax, cy - rMax, cx + rMax, cy + rMax);
     for (std::size_t k = 0; k < rays; ++k) {
         if (centreInside && within(cx + rMax * m_cos[k], cy + rMax * m_sin[k]))
             castRay(unchecked, k);
