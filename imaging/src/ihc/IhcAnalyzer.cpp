@@ -13,6 +13,7 @@
 #include "her2/imaging/MembraneAnalyzer.hpp"
 #include "her2/imaging/NucleusSegmenter.hpp"
 #include "ihc/CellClasses.hpp"
+#include "ihc/Morphology.hpp"
 
 namespace her2::imaging {
 namespace {
@@ -21,25 +22,10 @@ namespace {
 struct LabelStats {
     double nArea = 0, nSumX = 0, nSumY = 0, nSumH = 0;
     double cArea = 0, cSumX = 0, cSumY = 0;
-    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;      ///< nucleus bounding box
-    int cx0 = INT32_MAX, cy0 = INT32_MAX, cx1 = -1, cy1 = -1;  ///< cell bounding box
-    int first = -1;                                            ///< raster index of the first nucleus pixel
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;  ///< nucleus bounding box
+    int first = -1;                                        ///< raster index of the first nucleus pixel
+    int cfirst = -1;                                       ///< raster index of the first cell pixel
 };
-
-std::vector<cv::Point> largestContour(const cv::Mat& binary) {
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(binary, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-    std::size_t best = 0;
-    double bestArea = -1;
-    for (std::size_t i = 0; i < contours.size(); ++i) {
-        const double a = static_cast<double>(contours[i].size());
-        if (a > bestArea) {
-            bestArea = a;
-            best = i;
-        }
-    }
-    return contours.empty() ? std::vector<cv::Point>{} : contours[best];
-}
 
 /// Elongation (major/minor axis) of a polygon from its second moments.
 double polygonElongation(const float* xy, std::size_t n) {
@@ -151,10 +137,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             s.cArea += n;
             s.cSumX += n * (x + e - 1) / 2;
             s.cSumY += n * y;
-            s.cx0 = std::min(s.cx0, x);
-            s.cy0 = std::min(s.cy0, y);
-            s.cx1 = std::max(s.cx1, e - 1);
-            s.cy1 = std::max(s.cy1, y);
+            if (s.cfirst < 0) s.cfirst = y * cols + x;
         });
     }
 
@@ -205,7 +188,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
         ring = std::move(next);
     }
     const OwnMembranes owners = membranes.ownMembranes(traces);
-    cv::Mat crop;
+    std::vector<cv::Point> contour, cellContour;
     for (int l = 1; l <= nuclei.count; ++l) {
         const LabelStats& s = ls[static_cast<std::size_t>(l)];
         if (s.nArea <= 0) continue;
@@ -214,12 +197,12 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
                 cv::Point(static_cast<int>(std::floor(centre.x)), static_cast<int>(std::floor(centre.y)))))
             continue;
 
-        // Nucleus outline and circularity from its contour (1 px margin for findContours).
+        // Nucleus outline and circularity from its contour, in the coordinates of its box with
+        // a 1 px margin. A label is one 8-connected region (grown from one marker), so its
+        // outer border is the one findContours finds on the label's own mask.
         const cv::Rect box(s.x0 - 1, s.y0 - 1, s.x1 - s.x0 + 3, s.y1 - s.y0 + 3);
-        const cv::Rect clipped = box & cv::Rect(0, 0, rgb.cols, rgb.rows);
-        crop = cv::Mat::zeros(box.size(), CV_8U);
-        crop(cv::Rect(clipped.tl() - box.tl(), clipped.size())) = nuclei.labels(clipped) == l;
-        const std::vector<cv::Point> contour = largestContour(crop);
+        detail::outerContour(nuclei.labels, l, {s.first % cols, s.first / cols}, contour);
+        for (auto& p : contour) p -= box.tl();
         const double perimeter = contour.size() > 1 ? cv::arcLength(contour, true) : 0;
         const double circularity =
             perimeter > 0 ? std::min(1.0, 4 * std::numbers::pi * s.nArea / (perimeter * perimeter)) : 0;
@@ -255,15 +238,8 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
         }
         // Cell outline: the territory's contour. The watershed put it on the DAB ridges, so it
         // runs along the stained membrane and, elsewhere, half-way between nuclei.
-        std::vector<cv::Point> cellContour;
-        if (s.cx1 >= s.cx0) {
-            const cv::Rect cbox(s.cx0 - 1, s.cy0 - 1, s.cx1 - s.cx0 + 3, s.cy1 - s.cy0 + 3);
-            const cv::Rect cclip = cbox & cv::Rect(0, 0, rgb.cols, rgb.rows);
-            crop = cv::Mat::zeros(cbox.size(), CV_8U);
-            crop(cv::Rect(cclip.tl() - cbox.tl(), cclip.size())) = cells(cclip) == l;
-            cellContour = largestContour(crop);
-            for (auto& p : cellContour) p += cbox.tl();
-        }
+        cellContour.clear();
+        if (s.cfirst >= 0) detail::outerContour(cells, l, {s.cfirst % cols, s.cfirst / cols}, cellContour);
         if (cellContour.size() >= 3) {
             std::vector<cv::Point2f> f(cellContour.begin(), cellContour.end());
             cv::approxPolyDP(f, simplified, epsilon, true);

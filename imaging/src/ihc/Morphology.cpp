@@ -1,6 +1,8 @@
 #include "ihc/Morphology.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -135,6 +137,140 @@ void fillHoles(cv::Mat& mask, double maxHoleArea) {
             if (static_cast<double>(hole.size()) < maxHoleArea)
                 for (const int i : hole) mask.at<unsigned char>(i / stride - 1, i % stride - 1) = 255;
         }
+}
+
+void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst) {
+    CV_Assert(mask.type() == CV_8U);
+    const cv::Mat src = mask;  // a header of its own: dst may be the same object
+    const int w = src.cols, h = src.rows;
+    // Up to 2048 px, the sums of squares below are exact in float, which the argument for
+    // running the envelope by runs needs; larger images go to OpenCV.
+    if (w == 0 || h == 0 || w > 2048 || h > 2048) {
+        cv::distanceTransform(src, dst, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+        return;
+    }
+    dst.create(src.size(), CV_32F);
+    // Stage 1, OpenCV's column pass by rows: the squared distance to the nearest zero of the
+    // column, or OpenCV's 1e15 where the column has none. The distance to the nearest zero
+    // above (h: none) is parked in dst as int; the bottom-up sweep completes each row and
+    // runs stage 2 on it while it is in cache.
+    for (int y = 0; y < h; ++y) {
+        const unsigned char* s = src.ptr<unsigned char>(y);
+        int* up = reinterpret_cast<int*>(dst.ptr<float>(y));
+        if (y == 0) {
+            for (int x = 0; x < w; ++x) up[x] = s[x] ? h : 0;
+        } else {
+            const int* prev = reinterpret_cast<const int*>(dst.ptr<float>(y - 1));
+            for (int x = 0; x < w; ++x) up[x] = s[x] ? std::min(prev[x] + 1, h) : 0;
+        }
+    }
+    thread_local std::vector<int> downBuf, sites;
+    thread_local std::vector<float> fBuf, bounds, sqrBuf, invBuf;
+    downBuf.assign(static_cast<std::size_t>(w), h);
+    fBuf.resize(static_cast<std::size_t>(w));
+    sites.resize(static_cast<std::size_t>(w) + 1);
+    bounds.resize(static_cast<std::size_t>(w) + 2);
+    sqrBuf.resize(static_cast<std::size_t>(std::max(w, h)));
+    invBuf.resize(static_cast<std::size_t>(w));
+    for (std::size_t i = 0; i < sqrBuf.size(); ++i) sqrBuf[i] = static_cast<float>(i * i);
+    for (int i = 1; i < w; ++i) invBuf[static_cast<std::size_t>(i)] = static_cast<float>(0.5 / i);
+    int* down = downBuf.data();
+    float* f = fBuf.data();
+    int* v = sites.data();
+    float* z = bounds.data();
+    const float* sqr = sqrBuf.data();
+    const float* inv = invBuf.data();
+    constexpr float kInf = 1e15f;
+    for (int y = h - 1; y >= 0; --y) {
+        const unsigned char* s = src.ptr<unsigned char>(y);
+        float* d = dst.ptr<float>(y);
+        const int* up = reinterpret_cast<const int*>(d);
+        for (int x = 0; x < w; ++x) {
+            down[x] = s[x] ? std::min(down[x] + 1, h) : 0;
+            const int c = std::min(up[x], down[x]);
+            f[x] = c < h ? sqr[c] : kInf;
+        }
+        // Stage 2. A zero pixel's parabola is never removed from OpenCV's envelope by a later
+        // one (their intersection lies beyond it) and hides every earlier one beyond it, so
+        // the envelope over a run of nonzero pixels depends only on the sites from the zero
+        // before the run to the zero after it: the same operations as over the whole row.
+        for (int a = 0; a < w;) {
+            if (!s[a]) {
+                d[a] = 0.f;  // sqrt(0 + 0)
+                ++a;
+                continue;
+            }
+            int b = a + 1;
+            while (b < w && s[b]) ++b;
+            const int first = a > 0 ? a - 1 : 0, last = b < w ? b : w - 1;
+            int k = 0;
+            v[0] = first;
+            z[0] = -kInf;
+            z[1] = kInf;
+            for (int q = first + 1; q <= last; ++q) {
+                const float fq = f[q];
+                for (;; --k) {
+                    const int p = v[k];
+                    const float t = (fq + sqr[q] - f[p] - sqr[p]) * inv[q - p];
+                    if (t > z[k]) {
+                        ++k;
+                        v[k] = q;
+                        z[k] = t;
+                        z[k + 1] = kInf;
+                        break;
+                    }
+                }
+            }
+            k = 0;
+            for (int q = a; q < b; ++q) {
+                while (z[k + 1] < static_cast<float>(q)) ++k;
+                const int p = v[k];
+                d[q] = std::sqrt(sqr[std::abs(q - p)] + f[p]);
+            }
+            a = b;
+        }
+    }
+}
+
+void outerContour(const cv::Mat& labels, int label, cv::Point start, std::vector<cv::Point>& contour) {
+    CV_Assert(labels.type() == CV_32S);
+    // Suzuki's border following as OpenCV runs it on the outer border of a component: the
+    // same start, the same initial search (clockwise from the left neighbour) and the same
+    // counter-clockwise neighbour scan, on the label test instead of a cropped 0/1 mask.
+    // Directions 0..7: right, up-right, up, up-left, left, down-left, down, down-right.
+    static constexpr int kDx[8] = {1, 1, 0, -1, -1, -1, 0, 1};
+    static constexpr int kDy[8] = {0, -1, -1, -1, 0, 1, 1, 1};
+    const int w = labels.cols, h = labels.rows;
+    const auto step = static_cast<std::ptrdiff_t>(labels.step1());
+    const int* base = labels.ptr<int>();
+    auto inside = [&](int x, int y) {
+        return static_cast<unsigned>(x) < static_cast<unsigned>(w) &&
+               static_cast<unsigned>(y) < static_cast<unsigned>(h) && base[y * step + x] == label;
+    };
+    contour.clear();
+    int s = 4;
+    do {
+        s = (s - 1) & 7;
+        if (inside(start.x + kDx[s], start.y + kDy[s])) break;
+    } while (s != 4);
+    if (s == 4) {  // a single pixel: the start's left neighbour is never in the region
+        contour.push_back(start);
+        return;
+    }
+    const cv::Point second(start.x + kDx[s], start.y + kDy[s]);
+    cv::Point p = start;
+    for (;;) {
+        const int sEnd = s;
+        cv::Point q;
+        do {
+            s = (s + 1) & 7;
+            q = {p.x + kDx[s], p.y + kDy[s]};
+        } while (!inside(q.x, q.y) && s != sEnd);
+        contour.push_back(p);
+        if (q == start && p == second) break;
+        p = q;
+        s = (s + 4) & 7;
+    }
 }
 
 }  // namespace her2::imaging::detail

@@ -1,5 +1,7 @@
 #pragma once
 // Morphological helpers shared by the IHC segmenters (private to her2_imaging).
+#include <vector>
+
 #include <opencv2/core.hpp>
 
 namespace her2::imaging::detail {
@@ -11,5 +13,16 @@ cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask);
 /// Fills background holes of a CV_8U mask (255/0) smaller than maxHoleArea pixels that do
 /// not touch the image border.
 void fillHoles(cv::Mat& mask, double maxHoleArea);
+
+/// cv::distanceTransform(mask, dst, DIST_L2, DIST_MASK_PRECISE) of a CV_8U mask, bit for bit:
+/// the same two stages (column distances, then the lower envelope of parabolas per row) in
+/// the same float arithmetic, with the row envelope run only over the runs of nonzero pixels.
+void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst);
+
+/// Outer border of the region of `label` in a CV_32S label image that holds `start`, its
+/// first pixel in raster order, as cv::findContours(RETR_EXTERNAL, CHAIN_APPROX_NONE) gives
+/// it for the mask of that region alone (same points, same order), written to `contour`.
+/// The region must be 8-connected; other pixels of the image are never read as part of it.
+void outerContour(const cv::Mat& labels, int label, cv::Point start, std::vector<cv::Point>& contour);
 
 }  // namespace her2::imaging::detail

@@ -46,7 +46,7 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
 
     // Distance map and h-maxima markers: one marker per dome deeper than nucleusSplitUm.
     cv::Mat dist;
-    cv::distanceTransform(mask, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+    detail::distanceTransformPrecise(mask, dist);
     const float h = static_cast<float>(std::max(0.5, m_params.nucleusSplitUm * px));
     cv::Mat lowered = dist - h;
     const cv::Mat rec = detail::reconstructByDilation(lowered, dist);

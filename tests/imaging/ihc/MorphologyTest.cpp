@@ -1,4 +1,7 @@
 // The fast grey reconstruction and hole filling against their definitions.
+#include <cstring>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
@@ -101,4 +104,56 @@ TEST(Morphology, hole_filling_keeps_background_that_reaches_the_border) {
     her2::imaging::detail::fillHoles(mask, 1000);
     EXPECT_EQ(mask.at<unsigned char>(6, 6), 255);
     EXPECT_EQ(mask.at<unsigned char>(6, 30), 0);
+}
+
+TEST(Morphology, outer_contour_equals_find_contours_on_each_label) {
+    // Labels of 8-connected blobs (with holes, spurs, one-pixel regions and regions on the
+    // image border), neighbouring each other: the border followed on the label image must be
+    // findContours' external contour of that label's mask, point for point.
+    cv::RNG rng(13);
+    std::vector<cv::Point> contour;
+    for (const cv::Size size : {cv::Size(1, 1), cv::Size(1, 19), cv::Size(23, 1), cv::Size(5, 4),
+                                cv::Size(64, 48), cv::Size(131, 97)}) {
+        for (int trial = 0; trial < 6; ++trial) {
+            cv::Mat noise(size, CV_32F);
+            rng.fill(noise, cv::RNG::UNIFORM, 0.0, 1.0);
+            if (trial >= 2) cv::GaussianBlur(noise, noise, cv::Size(), 0.4 * trial);
+            cv::Mat labels;
+            const int n = cv::connectedComponents(noise > (trial % 2 ? 0.4 : 0.55), labels, 8, CV_32S);
+            std::vector<int> first(static_cast<std::size_t>(n), -1);
+            for (int i = static_cast<int>(labels.total()) - 1; i >= 0; --i)
+                first[static_cast<std::size_t>(labels.at<int>(i / size.width, i % size.width))] = i;
+            for (int l = 1; l < n; ++l) {
+                std::vector<std::vector<cv::Point>> expected;
+                cv::findContours(labels == l, expected, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+                ASSERT_EQ(expected.size(), 1u);
+                const int f = first[static_cast<std::size_t>(l)];
+                her2::imaging::detail::outerContour(labels, l, {f % size.width, f / size.width}, contour);
+                EXPECT_EQ(contour, expected[0]) << size << " trial " << trial << " label " << l;
+            }
+        }
+    }
+}
+
+TEST(Morphology, precise_distance_equals_opencv_on_random_masks) {
+    // Sparse and dense blobs, masks without zeros in some rows or columns, and all-zero and
+    // all-nonzero masks: bit-identical to cv::distanceTransform(DIST_L2, DIST_MASK_PRECISE).
+    cv::RNG rng(17);
+    for (const cv::Size size : {cv::Size(1, 1), cv::Size(1, 29), cv::Size(31, 1), cv::Size(3, 3),
+                                cv::Size(64, 48), cv::Size(131, 97), cv::Size(608, 608)}) {
+        for (int trial = 0; trial < 8; ++trial) {
+            cv::Mat noise(size, CV_32F);
+            rng.fill(noise, cv::RNG::UNIFORM, 0.0, 1.0);
+            if (trial >= 2) cv::GaussianBlur(noise, noise, cv::Size(), 0.7 * trial);
+            const double level = trial == 6 ? -1.0 : trial == 7 ? 2.0 : (trial % 2 ? 0.4 : 0.55);
+            cv::Mat mask = noise > level;
+            if (trial == 5 && size.width > 2) mask.col(size.width / 2).setTo(255);  // a column with no zero
+            cv::Mat fast, slow;
+            her2::imaging::detail::distanceTransformPrecise(mask, fast);
+            cv::distanceTransform(mask, slow, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+            ASSERT_EQ(fast.type(), CV_32F);
+            EXPECT_EQ(std::memcmp(fast.data, slow.data, fast.total() * sizeof(float)), 0)
+                << size << " trial " << trial << " max diff " << maxAbsDiff(fast, slow);
+        }
+    }
 }
