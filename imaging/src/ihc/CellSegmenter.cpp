@@ -255,18 +255,20 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     // Elevation: smoothed DAB plus 0.01 OD per µm from the nearest nucleus. The DAB term puts
     // the borders on the stained membranes; the distance term breaks the flat plateaus of
     // unstained cytoplasm so that, without DAB, cells meet half-way between nuclei.
-    cv::Mat elevation;
+    // Per-thread images: a fresh tile-sized allocation page-faults its memory back in.
+    thread_local cv::Mat elevation, dist, notNucleus, ok;
     cv::GaussianBlur(dab, elevation, cv::Size(), std::max(0.5, 0.5 * px));
     // Membranes stronger than 3+ add nothing to the border position; clipping keeps the
     // quantised elevation fine where it matters.
-    cv::Mat dist;
-    cv::Mat notNucleus = nuclei.labels == 0;
+    cv::compare(nuclei.labels, 0, notNucleus, cv::CMP_EQ);
     detail::chamferDistanceL2Mask3(notNucleus, dist);
     // Clipping, the distance term and the allowed mask (tissue or nucleus) in one pass; the
     // float operations are those of cv::min, Mat * double and +=.
     const float perPx = static_cast<float>(0.01 / px);
-    cv::Mat ok;
-    if (!allowed.empty()) ok.create(allowed.size(), CV_8U);
+    if (allowed.empty())
+        ok.release();
+    else
+        ok.create(allowed.size(), CV_8U);
     for (int y = 0; y < elevation.rows; ++y) {
         float* e = elevation.ptr<float>(y);
         const float* d = dist.ptr<float>(y);

@@ -27,6 +27,12 @@ struct LabelStats {
     int cfirst = -1;                                       ///< raster index of the first cell pixel
 };
 
+/// Tissue: the OD sum, smoothed over 0.5 µm (in place), at or above the background OD.
+cv::Mat tissueFromOdSum(cv::Mat& sum, double mpp, double backgroundOd) {
+    cv::GaussianBlur(sum, sum, cv::Size(), std::max(0.5, 0.5 / mpp));
+    return sum >= backgroundOd;
+}
+
 /// Elongation (major/minor axis) of a polygon from its second moments.
 double polygonElongation(const float* xy, std::size_t n) {
     if (n < 3) return 1;
@@ -59,9 +65,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
 
 cv::Mat IhcAnalyzer::tissueMask(const cv::Mat& rgb) const {
     cv::Mat sum = StainSeparation::odSum(rgb);
-    const double sigma = std::max(0.5, 0.5 / m_mpp);
-    cv::GaussianBlur(sum, sum, cv::Size(), sigma);
-    return sum >= m_backgroundOd;
+    return tissueFromOdSum(sum, m_mpp, m_backgroundOd);
 }
 
 core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale,
@@ -70,24 +74,29 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     core::CellTable table;
     if (rgb.empty()) return table;
     const cv::Rect keep = keepIn & cv::Rect(0, 0, rgb.cols, rgb.rows);
-    const StainImages st = m_stains.separate(rgb);
-    const cv::Mat tissue = tissueMask(rgb);
+    // Stains and the OD sum of the tissue mask in one pass; the residual is only needed for
+    // the statistics of tissue pixels and is computed there. Per-thread images: a fresh
+    // tile-sized allocation page-faults its memory back in on every tile.
+    thread_local cv::Mat hematoxylin, dab, odSum;
+    m_stains.separateWithOdSum(rgb, hematoxylin, dab, odSum);
+    const cv::Mat tissue = tissueFromOdSum(odSum, m_mpp, m_backgroundOd);
 
     if (stats) {
         IhcRegionStats s;
         for (int y = keep.y; y < keep.y + keep.height; ++y) {
             const unsigned char* t = tissue.ptr<unsigned char>(y);
-            const float* h = st.hematoxylin.ptr<float>(y);
-            const float* d = st.dab.ptr<float>(y);
-            const float* r = st.residual.ptr<float>(y);
+            const float* h = hematoxylin.ptr<float>(y);
+            const float* d = dab.ptr<float>(y);
+            const auto* p = rgb.ptr<cv::Vec3b>(y);
             for (int x = keep.x; x < keep.x + keep.width; ++x) {
                 if (!t[x]) continue;
+                const float r = m_stains.residual(p[x]);
                 s.tissuePixels += 1;
                 s.hematoxylinSum += h[x];
                 s.dabSum += d[x];
-                s.residualSum += r[x];
+                s.residualSum += r;
                 if (d[x] >= m_params.stainedOd) s.dabPixels += 1;
-                if (r[x] >= 0.1f && r[x] > h[x] && r[x] > d[x]) s.eosinPixels += 1;
+                if (r >= 0.1f && r > h[x] && r > d[x]) s.eosinPixels += 1;
             }
         }
         *stats = s;
@@ -97,9 +106,9 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     // Nuclei from hematoxylin alone. Adding the compact part of the DAB would find nuclei
     // under dense brown, but where two 3+ membranes meet the DAB is as thick as a small
     // nucleus and would seed false cells: HER2 is a membrane stain.
-    const NucleusLabels nuclei = nucleusSegmenter.segment(st.hematoxylin, tissue);
+    const NucleusLabels nuclei = nucleusSegmenter.segment(hematoxylin, tissue);
     const CellSegmenter cellSegmenter(m_params, m_mpp);
-    const cv::Mat cells = cellSegmenter.segment(nuclei, st.dab, tissue);
+    const cv::Mat cells = cellSegmenter.segment(nuclei, dab, tissue);
     if (nucleusLabels) *nucleusLabels = nuclei.labels;
     if (cellLabels) *cellLabels = cells;
     if (nuclei.count == 0) return table;
@@ -119,7 +128,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
         }
     };
     for (int y = 0; y < rgb.rows; ++y) {
-        const float* h = st.hematoxylin.ptr<float>(y);
+        const float* h = hematoxylin.ptr<float>(y);
         forRuns(nuclei.labels.ptr<int>(y), [&](LabelStats& s, int x, int e) {
             const double n = e - x;
             s.nArea += n;
@@ -160,8 +169,7 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     auto traceCell = [&](int l) {
         auto& t = traces[static_cast<std::size_t>(l)];
         if (t.empty() && ls[static_cast<std::size_t>(l)].nArea > 0)
-            t = membranes.trace(st.dab, cells, nuclei.labels, l, centres[static_cast<std::size_t>(l)],
-                                &centres);
+            t = membranes.trace(dab, cells, nuclei.labels, l, centres[static_cast<std::size_t>(l)], &centres);
     };
     std::vector<int> kept;
     for (int l = 1; l <= nuclei.count; ++l) {

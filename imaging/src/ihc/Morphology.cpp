@@ -10,30 +10,46 @@
 
 namespace her2::imaging::detail {
 
-cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask) {
-    CV_Assert(marker.type() == CV_32F && mask.type() == CV_32F && marker.size() == mask.size());
+namespace {
+
+// Frames of the last image, kept per thread: a fresh allocation page-faults its memory back in
+// on every tile. Images above this size get frames of their own.
+constexpr int kKeptPixels = 1 << 22;
+
+/// A CV_32F rows x cols frame for slot 0 or 1; reused unless a caller still holds a view of it.
+cv::Mat frameFor(int slot, int rows, int cols) {
+    thread_local cv::Mat kept[2];
+    cv::Mat& f = kept[slot];
+    if (rows * cols > kKeptPixels) return cv::Mat(rows, cols, CV_32F);
+    if (f.rows != rows || f.cols != cols || f.u == nullptr || f.u->refcount > 1)
+        f = cv::Mat(rows, cols, CV_32F);
+    return f;
+}
+
+/// Vincent's reconstruction on frames whose interior rows `fill(y, j, m)` writes (j: marker
+/// clamped to the mask, m: mask; row y of the image).
+template <class Fill>
+cv::Mat reconstructFramed(int w, int h, Fill fill) {
     // Vincent's hybrid algorithm (IEEE TIP 1993): one raster and one anti-raster pass settle
     // most pixels, a FIFO queue finishes the rest. Same result as dilating to stability, in
     // a few passes instead of one full-image dilation per pixel of the longest geodesic path.
-    const int w = marker.cols, h = marker.rows;
-    if (w == 0 || h == 0) return cv::min(marker, mask);
     // Working copies framed by one pixel of -inf in both: a frame pixel never raises a
     // neighbour and, equal to its own limit, is never raised or queued, so neighbours are
     // plain index offsets with no bounds tests. The result is a view of the interior.
     constexpr float kLow = -std::numeric_limits<float>::infinity();
     const int stride = w + 2;
-    cv::Mat jFrame(h + 2, stride, CV_32F, cv::Scalar(kLow)), mFrame(h + 2, stride, CV_32F, cv::Scalar(kLow));
+    cv::Mat jFrame = frameFor(0, h + 2, stride), mFrame = frameFor(1, h + 2, stride);
     float* j = jFrame.ptr<float>();
     float* m = mFrame.ptr<float>();
+    std::fill_n(j, stride, kLow);
+    std::fill_n(m, stride, kLow);
+    std::fill_n(j + static_cast<std::size_t>(h + 1) * stride, stride, kLow);
+    std::fill_n(m + static_cast<std::size_t>(h + 1) * stride, stride, kLow);
     for (int y = 0; y < h; ++y) {
-        const float* a = marker.ptr<float>(y);
-        const float* b = mask.ptr<float>(y);
-        float* jr = j + (y + 1) * stride + 1;
-        float* mr = m + (y + 1) * stride + 1;
-        for (int x = 0; x < w; ++x) {
-            jr[x] = std::min(a[x], b[x]);
-            mr[x] = b[x];
-        }
+        float* jr = j + static_cast<std::size_t>(y + 1) * stride;
+        float* mr = m + static_cast<std::size_t>(y + 1) * stride;
+        jr[0] = mr[0] = jr[w + 1] = mr[w + 1] = kLow;
+        fill(y, jr + 1, mr + 1);
     }
 
     // Raster pass: neighbours above and to the left. The row above is folded in first, so
@@ -51,7 +67,8 @@ cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask) {
     }
     // Anti-raster pass: neighbours below and to the right; pixels that could still raise a
     // neighbour of that half go to the queue.
-    std::vector<int> queue;
+    thread_local std::vector<int> queue;
+    queue.clear();
     auto lowerThan = [&](int q, float v) { return j[q] < v && j[q] < m[q]; };
     for (int y = h; y >= 1; --y) {
         float* jr = j + y * stride;
@@ -83,6 +100,35 @@ cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask) {
         }
     }
     return jFrame(cv::Rect(1, 1, w, h));
+}
+
+}  // namespace
+
+cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask) {
+    CV_Assert(marker.type() == CV_32F && mask.type() == CV_32F && marker.size() == mask.size());
+    const int w = marker.cols, h = marker.rows;
+    if (w == 0 || h == 0) return cv::min(marker, mask);
+    return reconstructFramed(w, h, [&](int y, float* jr, float* mr) {
+        const float* a = marker.ptr<float>(y);
+        const float* b = mask.ptr<float>(y);
+        for (int x = 0; x < w; ++x) {
+            jr[x] = std::min(a[x], b[x]);
+            mr[x] = b[x];
+        }
+    });
+}
+
+cv::Mat reconstructByDilation(const cv::Mat& mask, float depth) {
+    CV_Assert(mask.type() == CV_32F);
+    const int w = mask.cols, h = mask.rows;
+    if (w == 0 || h == 0) return mask.clone();
+    return reconstructFramed(w, h, [&](int y, float* jr, float* mr) {
+        const float* b = mask.ptr<float>(y);
+        for (int x = 0; x < w; ++x) {
+            jr[x] = std::min(b[x] - depth, b[x]);
+            mr[x] = b[x];
+        }
+    });
 }
 
 void fillHoles(cv::Mat& mask, double maxHoleArea) {

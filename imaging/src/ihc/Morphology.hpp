@@ -10,6 +10,9 @@ namespace her2::imaging::detail {
 /// after clamping), 8-connected: the result of dilating under the mask to stability.
 cv::Mat reconstructByDilation(const cv::Mat& marker, const cv::Mat& mask);
 
+/// reconstructByDilation(mask - depth, mask) without the marker image.
+cv::Mat reconstructByDilation(const cv::Mat& mask, float depth);
+
 /// Fills background holes of a CV_8U mask (255/0) smaller than maxHoleArea pixels that do
 /// not touch the image border.
 void fillHoles(cv::Mat& mask, double maxHoleArea);

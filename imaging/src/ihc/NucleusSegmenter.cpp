@@ -13,20 +13,22 @@ namespace her2::imaging {
 
 NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Mat& allowed) const {
     NucleusLabels out;
-    out.labels = cv::Mat::zeros(hematoxylin.size(), CV_32S);
-    if (hematoxylin.empty()) return out;
+    if (hematoxylin.empty()) {
+        out.labels = cv::Mat::zeros(hematoxylin.size(), CV_32S);
+        return out;
+    }
     const double px = 1.0 / m_mpp;  // pixels per µm
+    // Per-thread images: a fresh tile-sized allocation page-faults its memory back in.
+    thread_local cv::Mat smooth, background, mask, dist, peaks, elevation, markers;
 
     // Smooth (sigma 0.5 µm), then subtract the local background: an opening larger than a nucleus.
-    cv::Mat smooth;
     const double sigma = std::max(0.5, 0.5 * px);
     cv::GaussianBlur(hematoxylin, smooth, cv::Size(), sigma);
     const int bgRadius = std::max(2, static_cast<int>(std::lround(m_params.backgroundRadiusUm * px)));
-    cv::Mat background;
     cv::morphologyEx(smooth, background, cv::MORPH_OPEN,
                      cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * bgRadius + 1, 2 * bgRadius + 1)));
     // Foreground threshold and tissue mask in one pass, without the foreground image.
-    cv::Mat mask(hematoxylin.size(), CV_8U);
+    mask.create(hematoxylin.size(), CV_8U);
     const float threshold = static_cast<float>(m_params.nucleusThresholdOd);
     for (int y = 0; y < mask.rows; ++y) {
         const float* s = smooth.ptr<float>(y);
@@ -45,15 +47,13 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
         cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * openRadius + 1, 2 * openRadius + 1)));
 
     // Distance map and h-maxima markers: one marker per dome deeper than nucleusSplitUm.
-    cv::Mat dist;
     detail::distanceTransformPrecise(mask, dist);
     const float h = static_cast<float>(std::max(0.5, m_params.nucleusSplitUm * px));
-    cv::Mat lowered = dist - h;
-    const cv::Mat rec = detail::reconstructByDilation(lowered, dist);
+    const cv::Mat rec = detail::reconstructByDilation(dist, h);
     // Peaks (dome dist - rec of full depth, inside the mask) and the watershed elevation in
-    // one pass; `lowered` is spent, so it holds the elevation.
-    cv::Mat peaks(dist.size(), CV_8U);
-    cv::Mat& elevation = lowered;
+    // one pass.
+    peaks.create(dist.size(), CV_8U);
+    elevation.create(dist.size(), CV_32F);
     const float minDome = h - 1e-3f;
     for (int y = 0; y < dist.rows; ++y) {
         const float* d = dist.ptr<float>(y);
@@ -66,16 +66,14 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
             e[x] = 0.f - d[x];  // as -dist: +0 where dist is 0
         }
     }
-    cv::Mat markers;
-    cv::connectedComponents(peaks, markers, 8, CV_32S);
+    const int markerCount = cv::connectedComponents(peaks, markers, 8, CV_32S);
 
-    // Split along the valleys of the distance map.
+    // Split along the valleys of the distance map: every marker keeps its label, so the
+    // labels run up to markerCount - 1.
     floodWatershed(markers, elevation, mask);
 
     // Area filter and consecutive relabelling.
-    double maxLabel = 0;
-    cv::minMaxLoc(markers, nullptr, &maxLabel);
-    std::vector<int> area(static_cast<std::size_t>(maxLabel) + 1, 0);
+    std::vector<int> area(static_cast<std::size_t>(std::max(markerCount, 1)), 0);
     for (int y = 0; y < markers.rows; ++y) {
         const int* m = markers.ptr<int>(y);
         for (int x = 0; x < markers.cols; ++x)
@@ -86,6 +84,7 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     int next = 0;
     for (std::size_t i = 1; i < area.size(); ++i)
         if (area[i] >= minAreaPx && area[i] <= maxAreaPx) remap[i] = ++next;
+    out.labels.create(markers.size(), CV_32S);
     for (int y = 0; y < markers.rows; ++y) {
         const int* m = markers.ptr<int>(y);
         int* o = out.labels.ptr<int>(y);

@@ -104,6 +104,29 @@ StainImages StainSeparation::separate(const cv::Mat& rgb) const {
     return out;
 }
 
+void StainSeparation::separateWithOdSum(const cv::Mat& rgb, cv::Mat& hematoxylin, cv::Mat& dab,
+                                        cv::Mat& odSum) const {
+    if (rgb.type() != CV_8UC3) throw core::ParameterError("stain separation needs 8-bit RGB");
+    hematoxylin.create(rgb.size(), CV_32F);
+    dab.create(rgb.size(), CV_32F);
+    odSum.create(rgb.size(), CV_32F);
+    const auto& h = m_lut[0];
+    const auto& d = m_lut[1];
+    const auto& t = odTable();
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        float* ho = hematoxylin.ptr<float>(y);
+        float* dOut = dab.ptr<float>(y);
+        float* so = odSum.ptr<float>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+            const auto R = p[x][0], G = p[x][1], B = p[x][2];
+            ho[x] = std::max(0.f, h[0][R] + h[1][G] + h[2][B]);
+            dOut[x] = std::max(0.f, d[0][R] + d[1][G] + d[2][B]);
+            so[x] = t[R] + t[G] + t[B];
+        }
+    }
+}
+
 cv::Mat StainSeparation::odSum(const cv::Mat& rgb) {
     if (rgb.type() != CV_8UC3) throw core::ParameterError("OD sum needs 8-bit RGB");
     cv::Mat out(rgb.size(), CV_32F);

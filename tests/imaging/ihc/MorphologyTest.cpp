@@ -42,6 +42,20 @@ TEST(Morphology, reconstruction_equals_iterated_dilation_on_random_images) {
     }
 }
 
+TEST(Morphology, reconstruction_of_the_lowered_mask_equals_reconstruction_of_mask_minus_depth) {
+    cv::RNG rng(9);
+    cv::Mat mask(53, 71, CV_32F);
+    rng.fill(mask, cv::RNG::UNIFORM, 0.0, 10.0);
+    cv::GaussianBlur(mask, mask, cv::Size(), 2.0);
+    for (const float depth : {0.3f, 1.2f, 4.0f}) {
+        const cv::Mat lowered = mask - depth;
+        const cv::Mat fast = her2::imaging::detail::reconstructByDilation(mask, depth);
+        const cv::Mat slow = her2::imaging::detail::reconstructByDilation(lowered, mask);
+        EXPECT_EQ(std::memcmp(fast.clone().data, slow.clone().data, mask.total() * sizeof(float)), 0)
+            << depth;
+    }
+}
+
 TEST(Morphology, reconstruction_floods_a_spiral_along_its_whole_length) {
     // A one-pixel corridor winding over the image: the worst case for a raster pass; the
     // queue must carry the marker to its far end.

@@ -157,3 +157,20 @@ TEST(Ihc_StainSeparation, slide_hematoxylin_keeps_the_default_when_it_is_right_o
     const cv::Mat pale(256, 256, CV_8UC3, cv::Scalar(225, 215, 230));
     EXPECT_EQ(StainSeparation::estimateHematoxylin(pale).source, "default");
 }
+
+TEST(Ihc_StainSeparation, one_pass_with_od_sum_equals_separate_and_od_sum) {
+    cv::Mat rgb(37, 53, CV_8UC3);
+    cv::RNG(5).fill(rgb, cv::RNG::UNIFORM, 0, 256);
+    StainVectors v = StainVectors::defaultHDab();
+    v.hematoxylin = {0.6, 0.72, 0.34};  // not the default: a matrix of its own
+    const StainSeparation sep(v);
+    const auto st = sep.separate(rgb);
+    cv::Mat h, d, sum;
+    sep.separateWithOdSum(rgb, h, d, sum);
+    EXPECT_EQ(cv::countNonZero(h != st.hematoxylin), 0);
+    EXPECT_EQ(cv::countNonZero(d != st.dab), 0);
+    EXPECT_EQ(cv::countNonZero(sum != StainSeparation::odSum(rgb)), 0);
+    for (int y = 0; y < rgb.rows; ++y)
+        for (int x = 0; x < rgb.cols; ++x)
+            ASSERT_EQ(sep.residual(rgb.at<cv::Vec3b>(y, x)), st.residual.at<float>(y, x)) << x << "," << y;
+}

@@ -1,6 +1,7 @@
 #pragma once
 /// @file Ruifrok-Johnston colour deconvolution of bright-field RGB into hematoxylin, DAB and
 /// residual optical densities, with default or per-slide (Macenko) stain vectors.
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -39,6 +40,16 @@ public:
     /// Deconvolves CV_8UC3 RGB (R first). OD of 0 grey levels is taken at 1/255.
     /// Throws core::ParameterError for another type.
     StainImages separate(const cv::Mat& rgb) const;
+
+    /// The hematoxylin and DAB images of separate() and odSum() in one pass over the pixels,
+    /// without the residual image (see residual()). Outputs are (re)created as CV_32F.
+    void separateWithOdSum(const cv::Mat& rgb, cv::Mat& hematoxylin, cv::Mat& dab, cv::Mat& odSum) const;
+
+    /// The residual OD separate() gives a pixel of R, G, B values.
+    float residual(const cv::Vec3b& rgb) const noexcept {
+        const auto& r = m_lut[2];
+        return std::max(0.f, r[0][rgb[0]] + r[1][rgb[1]] + r[2][rgb[2]]);
+    }
 
     /// Sum of the three channel ODs per pixel (CV_32F); a stain-independent "how much tissue".
     static cv::Mat odSum(const cv::Mat& rgb);
