@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -135,54 +137,67 @@ void fillHoles(cv::Mat& mask, double maxHoleArea) {
     CV_Assert(mask.type() == CV_8U);
     const int w = mask.cols, h = mask.rows;
     if (w == 0 || h == 0) return;
-    // A hole is a 4-connected background component with no pixel on the image border. With a
-    // one-pixel background frame, the components that do touch the border are the one of the
-    // frame: a span flood from the frame marks them, and what background is left are holes,
-    // measured one by one. Same holes as labelling every background component, without
-    // labelling the (large) outside.
-    constexpr unsigned char kFree = 0, kMask = 1, kOutside = 2, kHole = 3;
-    const int stride = w + 2, rows = h + 2;
-    std::vector<unsigned char> state(static_cast<std::size_t>(stride) * rows, kFree);
+    // A hole is a 4-connected background component with no pixel on the image border. The
+    // background comes in horizontal runs; runs of adjacent rows that share a column are
+    // joined (union-find), each component keeping its area and whether it reaches the
+    // border. Same holes as labelling every background pixel, in work per run.
+    struct Run {
+        int y, x0, x1;  // [x0, x1) of row y
+    };
+    thread_local std::vector<Run> runs;
+    thread_local std::vector<int> parent;
+    thread_local std::vector<std::int64_t> area;  // of the component, at its root
+    thread_local std::vector<unsigned char> border;
+    runs.clear();
+    parent.clear();
+    area.clear();
+    border.clear();
+    auto find = [&](int r) {
+        while (parent[static_cast<std::size_t>(r)] != r) {
+            const int up = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(r)])];
+            parent[static_cast<std::size_t>(r)] = up;
+            r = up;
+        }
+        return r;
+    };
+    std::size_t prevBegin = 0, prevEnd = 0;
     for (int y = 0; y < h; ++y) {
         const unsigned char* m = mask.ptr<unsigned char>(y);
-        unsigned char* s = state.data() + static_cast<std::size_t>(y + 1) * stride + 1;
-        for (int x = 0; x < w; ++x) s[x] = m[x] ? kMask : kFree;
-    }
-    std::vector<cv::Point> seeds{{0, 0}};
-    while (!seeds.empty()) {
-        const cv::Point p = seeds.back();
-        seeds.pop_back();
-        unsigned char* row = state.data() + static_cast<std::size_t>(p.y) * stride;
-        if (row[p.x] != kFree) continue;
-        int l = p.x, r = p.x;
-        while (l > 0 && row[l - 1] == kFree) --l;
-        while (r + 1 < stride && row[r + 1] == kFree) ++r;
-        std::fill(row + l, row + r + 1, kOutside);
-        for (const int ny : {p.y - 1, p.y + 1}) {
-            if (ny < 0 || ny >= rows) continue;
-            const unsigned char* n = state.data() + static_cast<std::size_t>(ny) * stride;
-            for (int x = l; x <= r; ++x)
-                if (n[x] == kFree && (x == l || n[x - 1] != kFree)) seeds.push_back({x, ny});
+        const std::size_t rowBegin = runs.size();
+        std::size_t p = prevBegin;
+        int x = 0;
+        while (x < w) {
+            while (x < w && m[x]) ++x;
+            if (x == w) break;
+            const int start = x;
+            // Background runs are long: eight pixels at a time while they are all zero.
+            std::uint64_t word = 0;
+            while (x + 8 <= w && (std::memcpy(&word, m + x, 8), word == 0)) x += 8;
+            while (x < w && !m[x]) ++x;
+            const int r = static_cast<int>(runs.size());
+            runs.push_back({y, start, x});
+            parent.push_back(r);
+            area.push_back(x - start);
+            border.push_back(start == 0 || x == w || y == 0 || y == h - 1);
+            while (p < prevEnd && runs[p].x1 <= start) ++p;
+            for (std::size_t q = p; q < prevEnd && runs[q].x0 < x; ++q) {
+                const int a = find(r), b = find(static_cast<int>(q));
+                if (a == b) continue;
+                const int root = std::min(a, b), other = std::max(a, b);
+                parent[static_cast<std::size_t>(other)] = root;
+                area[static_cast<std::size_t>(root)] += area[static_cast<std::size_t>(other)];
+                border[static_cast<std::size_t>(root)] |= border[static_cast<std::size_t>(other)];
+            }
         }
+        prevBegin = rowBegin;
+        prevEnd = runs.size();
     }
-    // Holes never touch the frame, so their neighbours are always inside the buffer.
-    std::vector<int> hole;
-    const int offsets[4] = {-stride, -1, 1, stride};
-    for (int y = 1; y <= h; ++y)
-        for (int x = 1; x <= w; ++x) {
-            const int start = y * stride + x;
-            if (state[static_cast<std::size_t>(start)] != kFree) continue;
-            hole.assign(1, start);
-            state[static_cast<std::size_t>(start)] = kHole;
-            for (std::size_t k = 0; k < hole.size(); ++k)
-                for (const int d : offsets)
-                    if (const int q = hole[k] + d; state[static_cast<std::size_t>(q)] == kFree) {
-                        state[static_cast<std::size_t>(q)] = kHole;
-                        hole.push_back(q);
-                    }
-            if (static_cast<double>(hole.size()) < maxHoleArea)
-                for (const int i : hole) mask.at<unsigned char>(i / stride - 1, i % stride - 1) = 255;
-        }
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+        const auto root = static_cast<std::size_t>(find(static_cast<int>(r)));
+        if (border[root] || static_cast<double>(area[root]) >= maxHoleArea) continue;
+        unsigned char* m = mask.ptr<unsigned char>(runs[r].y);
+        std::fill(m + runs[r].x0, m + runs[r].x1, static_cast<unsigned char>(255));
+    }
 }
 
 void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst) {
@@ -276,6 +291,100 @@ void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst) {
             a = b;
         }
     }
+}
+
+namespace {
+
+// Element-wise min and max of rows; exact in any vector width, so they are built for AVX2
+// too and picked at load time.
+__attribute__((target_clones("avx2", "default"))) void minOf(float* __restrict out, const float* __restrict a,
+                                                             const float* __restrict b, int n) {
+    for (int i = 0; i < n; ++i) out[i] = std::min(a[i], b[i]);
+}
+__attribute__((target_clones("avx2", "default"))) void maxOf(float* __restrict out, const float* __restrict a,
+                                                             const float* __restrict b, int n) {
+    for (int i = 0; i < n; ++i) out[i] = std::max(a[i], b[i]);
+}
+__attribute__((target_clones("avx2", "default"))) void minInto(float* __restrict a, const float* __restrict b,
+                                                               int n) {
+    for (int i = 0; i < n; ++i) a[i] = std::min(a[i], b[i]);
+}
+__attribute__((target_clones("avx2", "default"))) void maxInto(float* __restrict a, const float* __restrict b,
+                                                               int n) {
+    for (int i = 0; i < n; ++i) a[i] = std::max(a[i], b[i]);
+}
+
+struct Min {
+    static constexpr float kPad = std::numeric_limits<float>::infinity();
+    static void of(float* out, const float* a, const float* b, int n) { minOf(out, a, b, n); }
+    static void into(float* a, const float* b, int n) { minInto(a, b, n); }
+};
+struct Max {
+    static constexpr float kPad = -std::numeric_limits<float>::infinity();
+    static void of(float* out, const float* a, const float* b, int n) { maxOf(out, a, b, n); }
+    static void into(float* a, const float* b, int n) { maxInto(a, b, n); }
+};
+
+/// Min (Op = Min) or max over the (2r + 1)^2 window clipped to the image, src to dst
+/// (CV_32F, distinct). Both are exact in any order, so the window is covered by doubling:
+/// after the pass of span s every value covers 2s pixels, and two overlapping windows of the
+/// largest power of two p <= 2r + 1 cover the window; first along rows, then along columns,
+/// on copies padded by r with a value that never wins.
+template <class Op>
+void rectExtremum(const cv::Mat& src, cv::Mat& dst, int r) {
+    const int w = src.cols, h = src.rows, k = 2 * r + 1;
+    int p = 1;
+    while (2 * p <= k) p *= 2;
+    const int stride = w, rows = h + 2 * r;
+    thread_local std::vector<float> padded, line, spare;
+    padded.resize(static_cast<std::size_t>(rows) * stride);
+    line.resize(static_cast<std::size_t>(w + 2 * r));
+    spare.resize(static_cast<std::size_t>(w + 2 * r));
+    float* t = padded.data();
+    std::fill_n(t, static_cast<std::size_t>(r) * stride, Op::kPad);
+    std::fill_n(t + static_cast<std::size_t>(r + h) * stride, static_cast<std::size_t>(r) * stride, Op::kPad);
+    const int len = w + 2 * r;
+    for (int y = 0; y < h; ++y) {
+        float* a = line.data();
+        float* b = spare.data();
+        std::fill_n(a, r, Op::kPad);
+        std::copy_n(src.ptr<float>(y), w, a + r);
+        std::fill_n(a + r + w, r, Op::kPad);
+        int valid = len;  // a[x] covers [x, x + span) for x < valid
+        for (int span = 1; span < p; span *= 2) {
+            valid -= span;
+            Op::of(b, a, a + span, valid);
+            std::swap(a, b);
+        }
+        Op::of(t + static_cast<std::size_t>(y + r) * stride, a, a + (k - p), w);
+    }
+    // Columns: the same doubling on whole rows, in place (row y only reads rows below it).
+    int valid = rows;
+    for (int span = 1; span < p; span *= 2) {
+        valid -= span;
+        for (int y = 0; y < valid; ++y) {
+            float* row = t + static_cast<std::size_t>(y) * stride;
+            Op::into(row, row + static_cast<std::size_t>(span) * stride, w);
+        }
+    }
+    dst.create(src.size(), CV_32F);
+    for (int y = 0; y < h; ++y) {
+        const float* row = t + static_cast<std::size_t>(y) * stride;
+        Op::of(dst.ptr<float>(y), row, row + static_cast<std::size_t>(k - p) * stride, w);
+    }
+}
+
+}  // namespace
+
+void openRect(const cv::Mat& src, cv::Mat& dst, int radius) {
+    CV_Assert(src.type() == CV_32F && radius >= 0);
+    if (src.empty()) {
+        dst.create(src.size(), CV_32F);
+        return;
+    }
+    thread_local cv::Mat eroded;
+    rectExtremum<Min>(src, eroded, radius);
+    rectExtremum<Max>(eroded, dst, radius);
 }
 
 void outerContour(const cv::Mat& labels, int label, cv::Point start, std::vector<cv::Point>& contour) {

@@ -22,6 +22,10 @@ void fillHoles(cv::Mat& mask, double maxHoleArea);
 /// the same float arithmetic, with the row envelope run only over the runs of nonzero pixels.
 void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst);
 
+/// cv::morphologyEx(src, dst, MORPH_OPEN, rectangle of (2 radius + 1)^2) of a CV_32F image with
+/// the default border, bit for bit: min then max over the window clipped to the image.
+void openRect(const cv::Mat& src, cv::Mat& dst, int radius);
+
 /// Outer border of the region of `label` in a CV_32S label image that holds `start`, its
 /// first pixel in raster order, as cv::findContours(RETR_EXTERNAL, CHAIN_APPROX_NONE) gives
 /// it for the mask of that region alone (same points, same order), written to `contour`.

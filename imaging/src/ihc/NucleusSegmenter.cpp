@@ -25,8 +25,7 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     const double sigma = std::max(0.5, 0.5 * px);
     cv::GaussianBlur(hematoxylin, smooth, cv::Size(), sigma);
     const int bgRadius = std::max(2, static_cast<int>(std::lround(m_params.backgroundRadiusUm * px)));
-    cv::morphologyEx(smooth, background, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * bgRadius + 1, 2 * bgRadius + 1)));
+    detail::openRect(smooth, background, bgRadius);
     // Foreground threshold and tissue mask in one pass, without the foreground image.
     mask.create(hematoxylin.size(), CV_8U);
     const float threshold = static_cast<float>(m_params.nucleusThresholdOd);

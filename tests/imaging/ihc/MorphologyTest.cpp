@@ -171,3 +171,23 @@ TEST(Morphology, precise_distance_equals_opencv_on_random_masks) {
         }
     }
 }
+
+TEST(Morphology, rectangle_opening_equals_opencv_on_random_images) {
+    cv::RNG rng(19);
+    for (const cv::Size size : {cv::Size(1, 1), cv::Size(1, 40), cv::Size(45, 1), cv::Size(7, 5),
+                                cv::Size(64, 48), cv::Size(131, 97), cv::Size(608, 608)}) {
+        for (const int radius : {0, 1, 2, 5, 16, 40}) {
+            cv::Mat src(size, CV_32F);
+            rng.fill(src, cv::RNG::UNIFORM, -3.0, 10.0);
+            if (radius % 2) cv::GaussianBlur(src, src, cv::Size(), 2.0);
+            cv::Mat fast, slow;
+            her2::imaging::detail::openRect(src, fast, radius);
+            cv::morphologyEx(
+                src, slow, cv::MORPH_OPEN,
+                cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * radius + 1, 2 * radius + 1)));
+            ASSERT_EQ(fast.size(), slow.size());
+            EXPECT_EQ(std::memcmp(fast.data, slow.data, fast.total() * sizeof(float)), 0)
+                << size << " radius " << radius << " max diff " << maxAbsDiff(fast, slow);
+        }
+    }
+}
