@@ -200,6 +200,32 @@ void fillHoles(cv::Mat& mask, double maxHoleArea) {
     }
 }
 
+namespace {
+
+// The column pass of distanceTransformPrecise by rows: distance to the nearest zero above
+// (cap: none) from the row above, ...
+__attribute__((target_clones("avx2", "default"))) void zeroAbove(const unsigned char* __restrict s,
+                                                                 const int* __restrict prev,
+                                                                 int* __restrict up, int w, int cap) {
+    for (int x = 0; x < w; ++x) up[x] = s[x] ? std::min(prev[x] + 1, cap) : 0;
+}
+
+// ... and, bottom-up, to the nearest zero below, then OpenCV's column value: the squared
+// distance to the nearest zero (exact in float below 4096) or 1e15 where there is none.
+__attribute__((target_clones("avx2", "default"))) void columnDistance(const unsigned char* __restrict s,
+                                                                      int* __restrict down,
+                                                                      const int* __restrict up,
+                                                                      float* __restrict f, int w, int cap) {
+    for (int x = 0; x < w; ++x) {
+        down[x] = s[x] ? std::min(down[x] + 1, cap) : 0;
+        const int c = std::min(up[x], down[x]);
+        const float cf = static_cast<float>(c);
+        f[x] = c < cap ? cf * cf : 1e15f;
+    }
+}
+
+}  // namespace
+
 void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst) {
     CV_Assert(mask.type() == CV_8U);
     const cv::Mat src = mask;  // a header of its own: dst may be the same object
@@ -215,16 +241,14 @@ void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst) {
     // column, or OpenCV's 1e15 where the column has none. The distance to the nearest zero
     // above (h: none) is parked in dst as int; the bottom-up sweep completes each row and
     // runs stage 2 on it while it is in cache.
-    for (int y = 0; y < h; ++y) {
-        const unsigned char* s = src.ptr<unsigned char>(y);
-        int* up = reinterpret_cast<int*>(dst.ptr<float>(y));
-        if (y == 0) {
-            for (int x = 0; x < w; ++x) up[x] = s[x] ? h : 0;
-        } else {
-            const int* prev = reinterpret_cast<const int*>(dst.ptr<float>(y - 1));
-            for (int x = 0; x < w; ++x) up[x] = s[x] ? std::min(prev[x] + 1, h) : 0;
-        }
+    {
+        const unsigned char* s = src.ptr<unsigned char>(0);
+        int* up = reinterpret_cast<int*>(dst.ptr<float>(0));
+        for (int x = 0; x < w; ++x) up[x] = s[x] ? h : 0;
     }
+    for (int y = 1; y < h; ++y)
+        zeroAbove(src.ptr<unsigned char>(y), reinterpret_cast<const int*>(dst.ptr<float>(y - 1)),
+                  reinterpret_cast<int*>(dst.ptr<float>(y)), w, h);
     thread_local std::vector<int> downBuf, sites;
     thread_local std::vector<float> fBuf, bounds, sqrBuf, invBuf;
     downBuf.assign(static_cast<std::size_t>(w), h);
@@ -245,20 +269,19 @@ void distanceTransformPrecise(const cv::Mat& mask, cv::Mat& dst) {
     for (int y = h - 1; y >= 0; --y) {
         const unsigned char* s = src.ptr<unsigned char>(y);
         float* d = dst.ptr<float>(y);
-        const int* up = reinterpret_cast<const int*>(d);
-        for (int x = 0; x < w; ++x) {
-            down[x] = s[x] ? std::min(down[x] + 1, h) : 0;
-            const int c = std::min(up[x], down[x]);
-            f[x] = c < h ? sqr[c] : kInf;
-        }
+        columnDistance(s, down, reinterpret_cast<const int*>(d), f, w, h);
         // Stage 2. A zero pixel's parabola is never removed from OpenCV's envelope by a later
         // one (their intersection lies beyond it) and hides every earlier one beyond it, so
         // the envelope over a run of nonzero pixels depends only on the sites from the zero
         // before the run to the zero after it: the same operations as over the whole row.
         for (int a = 0; a < w;) {
-            if (!s[a]) {
-                d[a] = 0.f;  // sqrt(0 + 0)
-                ++a;
+            if (!s[a]) {  // sqrt(0 + 0); zero runs are long, eight pixels at a time
+                int b = a + 1;
+                std::uint64_t word = 0;
+                while (b + 8 <= w && (std::memcpy(&word, s + b, 8), word == 0)) b += 8;
+                while (b < w && !s[b]) ++b;
+                std::fill(d + a, d + b, 0.f);
+                a = b;
                 continue;
             }
             int b = a + 1;
