@@ -55,37 +55,68 @@ cv::Mat reconstructFramed(int w, int h, Fill fill) {
     }
 
     // Raster pass: neighbours above and to the left. The row above is folded in first, so
-    // the chain from one pixel to the next is a single max and min.
-    for (int y = 1; y <= h; ++y) {
-        float* jr = j + y * stride;
-        const float* up = jr - stride;
-        const float* mr = m + y * stride;
-        float prev = jr[0];
-        for (int x = 1; x <= w; ++x) {
+    // the chain from one pixel to the next is a single max and min. That chain is a latency
+    // bound, so kRows rows run as a wavefront, each two pixels behind the row above it (whose
+    // pixel x + 1 it reads): independent chains, the very same operations per pixel.
+    constexpr int kRows = 4;
+    for (int y0 = 1; y0 <= h; y0 += kRows) {
+        const int rows = std::min(kRows, h + 1 - y0);
+        float prev[kRows];
+        for (int r = 0; r < rows; ++r) prev[r] = j[(y0 + r) * stride];
+        auto step = [&](int r, int x) {
+            float* jr = j + (y0 + r) * stride;
+            const float* up = jr - stride;
             const float u = std::max(std::max(jr[x], up[x - 1]), std::max(up[x], up[x + 1]));
-            prev = std::min(std::max(u, prev), mr[x]);
-            jr[x] = prev;
+            prev[r] = std::min(std::max(u, prev[r]), m[(y0 + r) * stride + x]);
+            jr[x] = prev[r];
+        };
+        const int lag = 2 * (rows - 1);
+        for (int t = 1; t <= w + lag; ++t) {
+            if (rows == kRows && t > lag && t <= w) {  // every row inside: no bounds tests
+                step(0, t);
+                step(1, t - 2);
+                step(2, t - 4);
+                step(3, t - 6);
+                continue;
+            }
+            for (int r = 0; r < rows; ++r)
+                if (const int x = t - 2 * r; x >= 1 && x <= w) step(r, x);
         }
     }
     // Anti-raster pass: neighbours below and to the right; pixels that could still raise a
-    // neighbour of that half go to the queue.
+    // neighbour of that half go to the queue. The same wavefront, mirrored: a pixel is tested
+    // once its right neighbour and the three below are final, as in row order, so the same
+    // pixels are queued (in another order, which the unique result does not depend on).
     thread_local std::vector<int> queue;
     queue.clear();
     auto lowerThan = [&](int q, float v) { return j[q] < v && j[q] < m[q]; };
-    for (int y = h; y >= 1; --y) {
-        float* jr = j + y * stride;
-        const float* dn = jr + stride;
-        const float* mr = m + y * stride;
-        float next = jr[w + 1];
-        for (int x = w; x >= 1; --x) {
-            const float u = std::max(std::max(jr[x], dn[x + 1]), std::max(dn[x], dn[x - 1]));
-            const float v = std::min(std::max(u, next), mr[x]);
-            jr[x] = v;
-            next = v;
-            const int i = y * stride + x;
+    for (int y0 = h; y0 >= 1; y0 -= kRows) {
+        const int rows = std::min(kRows, y0);
+        float next[kRows];
+        for (int r = 0; r < rows; ++r) next[r] = j[(y0 - r) * stride + w + 1];
+        auto step = [&](int r, int x) {
+            const int i = (y0 - r) * stride + x;
+            const float* dn = j + i + stride;
+            const float u = std::max(std::max(j[i], dn[1]), std::max(dn[0], dn[-1]));
+            const float v = std::min(std::max(u, next[r]), m[i]);
+            j[i] = v;
+            next[r] = v;
             if (lowerThan(i + 1, v) || lowerThan(i + stride, v) || lowerThan(i + stride + 1, v) ||
                 lowerThan(i + stride - 1, v))
                 queue.push_back(i);
+        };
+        const int lag = 2 * (rows - 1);
+        for (int t = 1; t <= w + lag; ++t) {
+            const int x = w + 1 - t;
+            if (rows == kRows && t > lag && t <= w) {
+                step(0, x);
+                step(1, x + 2);
+                step(2, x + 4);
+                step(3, x + 6);
+                continue;
+            }
+            for (int r = 0; r < rows; ++r)
+                if (const int xr = x + 2 * r; xr >= 1 && xr <= w) step(r, xr);
         }
     }
     // Propagation in FIFO order over all eight neighbours.
