@@ -8,6 +8,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "ihc/Morphology.hpp"
+
 namespace her2::imaging {
 namespace {
 
@@ -255,8 +257,9 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     // Elevation: smoothed DAB plus 0.01 OD per µm from the nearest nucleus. The DAB term puts
     // the borders on the stained membranes; the distance term breaks the flat plateaus of
     // unstained cytoplasm so that, without DAB, cells meet half-way between nuclei.
-    // Per-thread images: a fresh tile-sized allocation page-faults its memory back in.
+    // Per-thread images (see detail::kKeptScratchPixels).
     thread_local cv::Mat elevation, dist, notNucleus, ok;
+    const detail::ScratchRelease scratch(cells.total(), {&elevation, &dist, &notNucleus, &ok});
     cv::GaussianBlur(dab, elevation, cv::Size(), std::max(0.5, 0.5 * px));
     // Membranes stronger than 3+ add nothing to the border position; clipping keeps the
     // quantised elevation fine where it matters.

@@ -75,9 +75,10 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
     if (rgb.empty()) return table;
     const cv::Rect keep = keepIn & cv::Rect(0, 0, rgb.cols, rgb.rows);
     // Stains and the OD sum of the tissue mask in one pass; the residual is only needed for
-    // the statistics of tissue pixels and is computed there. Per-thread images: a fresh
-    // tile-sized allocation page-faults its memory back in on every tile.
+    // the statistics of tissue pixels and is computed there. Per-thread images (see
+    // detail::kKeptScratchPixels).
     thread_local cv::Mat hematoxylin, dab, odSum;
+    const detail::ScratchRelease scratch(rgb.total(), {&hematoxylin, &dab, &odSum});
     m_stains.separateWithOdSum(rgb, hematoxylin, dab, odSum);
     const cv::Mat tissue = tissueFromOdSum(odSum, m_mpp, m_backgroundOd);
 

@@ -14,15 +14,15 @@ namespace her2::imaging::detail {
 
 namespace {
 
-// Frames of the last image, kept per thread: a fresh allocation page-faults its memory back in
-// on every tile. Images above this size get frames of their own.
-constexpr int kKeptPixels = 1 << 22;
+// Frames of the last image, kept per thread (see kKeptScratchPixels); larger images get frames
+// of their own.
 
 /// A CV_32F rows x cols frame for slot 0 or 1; reused unless a caller still holds a view of it.
 cv::Mat frameFor(int slot, int rows, int cols) {
     thread_local cv::Mat kept[2];
     cv::Mat& f = kept[slot];
-    if (rows * cols > kKeptPixels) return cv::Mat(rows, cols, CV_32F);
+    if (static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) > kKeptScratchPixels)
+        return cv::Mat(rows, cols, CV_32F);
     if (f.rows != rows || f.cols != cols || f.u == nullptr || f.u->refcount > 1)
         f = cv::Mat(rows, cols, CV_32F);
     return f;
@@ -132,6 +132,8 @@ cv::Mat reconstructFramed(int w, int h, Fill fill) {
             }
         }
     }
+    if (static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > kKeptScratchPixels)
+        std::vector<int>().swap(queue);
     return jFrame(cv::Rect(1, 1, w, h));
 }
 
@@ -228,6 +230,12 @@ void fillHoles(cv::Mat& mask, double maxHoleArea) {
         if (border[root] || static_cast<double>(area[root]) >= maxHoleArea) continue;
         unsigned char* m = mask.ptr<unsigned char>(runs[r].y);
         std::fill(m + runs[r].x0, m + runs[r].x1, static_cast<unsigned char>(255));
+    }
+    if (static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > kKeptScratchPixels) {
+        std::vector<Run>().swap(runs);
+        std::vector<int>().swap(parent);
+        std::vector<std::int64_t>().swap(area);
+        std::vector<unsigned char>().swap(border);
     }
 }
 
@@ -426,6 +434,7 @@ void rectExtremum(const cv::Mat& src, cv::Mat& dst, int r) {
         const float* row = t + static_cast<std::size_t>(y) * stride;
         Op::of(dst.ptr<float>(y), row, row + static_cast<std::size_t>(k - p) * stride, w);
     }
+    if (padded.size() > kKeptScratchPixels) std::vector<float>().swap(padded);
 }
 
 }  // namespace
@@ -437,6 +446,7 @@ void openRect(const cv::Mat& src, cv::Mat& dst, int radius) {
         return;
     }
     thread_local cv::Mat eroded;
+    const ScratchRelease scratch(src.total(), {&eroded});
     rectExtremum<Min>(src, eroded, radius);
     rectExtremum<Max>(eroded, dst, radius);
 }

@@ -1,10 +1,41 @@
 #pragma once
 // Morphological helpers shared by the IHC segmenters (private to her2_imaging).
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <initializer_list>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 namespace her2::imaging::detail {
+
+/// Per-thread scratch images are kept between calls for tile-sized images only (a fresh
+/// tile-sized allocation page-faults its memory back in on every tile); after a larger image
+/// they are released, so a one-off large image does not stay resident.
+constexpr std::size_t kKeptScratchPixels = std::size_t{1} << 22;
+
+/// Releases up to eight per-thread images when it goes out of scope, if `pixels` is above
+/// kKeptScratchPixels.
+class ScratchRelease {
+public:
+    ScratchRelease(std::size_t pixels, std::initializer_list<cv::Mat*> mats)
+        : m_release(pixels > kKeptScratchPixels) {
+        CV_Assert(mats.size() <= m_mats.size());
+        std::copy(mats.begin(), mats.end(), m_mats.begin());
+    }
+    ~ScratchRelease() {
+        if (m_release)
+            for (cv::Mat* m : m_mats)
+                if (m) m->release();
+    }
+    ScratchRelease(const ScratchRelease&) = delete;
+    ScratchRelease& operator=(const ScratchRelease&) = delete;
+
+private:
+    bool m_release;
+    std::array<cv::Mat*, 8> m_mats{};
+};
 
 /// Grey reconstruction by dilation of `marker` under `mask` (both CV_32F, marker <= mask
 /// after clamping), 8-connected: the result of dilating under the mask to stability.

@@ -18,8 +18,10 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
         return out;
     }
     const double px = 1.0 / m_mpp;  // pixels per µm
-    // Per-thread images: a fresh tile-sized allocation page-faults its memory back in.
+    // Per-thread images (see detail::kKeptScratchPixels).
     thread_local cv::Mat smooth, background, mask, dist, peaks, elevation, markers;
+    const detail::ScratchRelease scratch(hematoxylin.total(),
+                                         {&smooth, &background, &mask, &dist, &peaks, &elevation, &markers});
 
     // Smooth (sigma 0.5 µm), then subtract the local background: an opening larger than a nucleus.
     const double sigma = std::max(0.5, 0.5 * px);
