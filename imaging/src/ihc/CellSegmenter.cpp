@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <vector>
 
@@ -18,15 +17,8 @@ namespace {
 // result does not depend on anything but the inputs.
 constexpr int kLevels = 1024;
 
-// Everything the flood touches for one pixel sits in one 8-byte record: the flood visits
-// pixels level by level, all over the tile, so each separate array would cost a cache miss.
-// `link` holds the pixel's elevation (float bits) until the pixel is queued, which happens
-// at most once and is the only time the elevation is read; from then on it links the pixel
-// to its successor in its level's FIFO (-1: none yet).
-struct Pixel {
-    int state;
-    int link;
-};
+// Entries per block of a level's FIFO (the last one links the next block).
+constexpr int kBlock = 256;
 
 // Flood buffers of the last tile, kept per thread: a fresh tile-sized allocation page-faults
 // its memory back in on every call. Images above this size get buffers of their own, so a
@@ -47,49 +39,56 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
     double lo = 0, hi = 0;
     cv::minMaxLoc(elevation, &lo, &hi);
     const double scale = hi > lo ? (kLevels - 1) / (hi - lo) : 0;
-    // Range-checked before the cast: a NaN elevation lands in level 0, never in UB.
-    auto levelOf = [lo, scale](float e) {
-        const double v = (e - lo) * scale;
-        return v >= 0 && v < kLevels ? static_cast<int>(v) : (v >= kLevels ? kLevels - 1 : 0);
-    };
 
     // State on a copy framed by one blocked pixel, so that neighbours are index offsets with
-    // no bounds tests: kBlocked (frame, not allowed), 0 (free), L > 0 (labelled), and
-    // -2 - L while queued for label L (each pixel is queued at most once; its label is that
-    // of the first neighbour that reached it, as in Meyer's flooding).
+    // no bounds tests: kBlocked (frame, not allowed), L > 0 (labelled or queued for label L:
+    // each pixel is queued at most once and takes the label of the first neighbour that
+    // reaches it, as in Meyer's flooding), and -2 - level for a free pixel. The level is only
+    // ever read when the pixel is queued, so it shares the state word: one 4-byte record
+    // per pixel, as the flood visits pixels level by level all over the tile and every
+    // separate array would cost a cache miss.
     constexpr int kBlocked = -1;
     const int stride = w + 2;
     const std::size_t n = static_cast<std::size_t>(stride) * static_cast<std::size_t>(h + 2);
-    thread_local std::vector<Pixel> kept;
-    std::vector<Pixel> own;
-    std::vector<Pixel>& buf = n <= kKeptPixels ? kept : own;
-    // One FIFO per level; record n + l heads level l, so an append needs no empty-list test.
-    // Every record the flood reads is written first, so the buffer needs no clearing.
-    if (buf.size() < n + kLevels) buf.resize(n + kLevels);
-    Pixel* const px = buf.data();
-    const int listBase = static_cast<int>(n);
-    std::array<int, kLevels> tail;
-    for (int l = 0; l < kLevels; ++l) {
-        tail[static_cast<std::size_t>(l)] = listBase + l;
-        px[listBase + l].link = -1;
-    }
+    thread_local std::vector<int> keptState, keptQueue;
+    std::vector<int> ownState, ownQueue;
+    const bool keep = n <= kKeptPixels;
+    std::vector<int>& stateBuf = keep ? keptState : ownState;
+    std::vector<int>& queueBuf = keep ? keptQueue : ownQueue;
+    if (stateBuf.size() < n) stateBuf.resize(n);
+    // Each level's FIFO is a chain of blocks of kBlock entries whose last entry holds the
+    // offset of the next block: appends and the drain both run sequentially through memory.
+    // Blocks are taken in increasing address order; a pixel is queued at most once, so at
+    // most n entries plus one partly used block per level.
+    const std::size_t queueSize = n + n / (kBlock - 1) + static_cast<std::size_t>(kLevels + 1) * kBlock;
+    if (queueBuf.size() < queueSize) queueBuf.resize(queueSize);
+    int* const st = stateBuf.data();
+    int* const pool = queueBuf.data();
+    int* nextBlock = pool;
+    std::array<int, kLevels> head;
+    std::array<int*, kLevels> write, blockEnd;
+    for (int l = 0; l < kLevels; ++l) write[l] = blockEnd[l] = &head[static_cast<std::size_t>(l)];
+
     int current = 0;
-    auto enqueue = [&](int i, int label) {
-        Pixel& p = px[i];
-        const int l = std::max(current, levelOf(std::bit_cast<float>(p.link)));
-        p.state = -2 - label;
-        p.link = -1;
-        px[tail[static_cast<std::size_t>(l)]].link = i;
-        tail[static_cast<std::size_t>(l)] = i;
+    auto enqueue = [&](int i, int level, int label) {
+        st[i] = label;
+        const auto l = static_cast<std::size_t>(std::max(current, level));
+        if (write[l] == blockEnd[l]) {
+            *write[l] = static_cast<int>(nextBlock - pool);
+            write[l] = nextBlock;
+            blockEnd[l] = nextBlock + (kBlock - 1);
+            nextBlock += kBlock;
+        }
+        *write[l]++ = i;
     };
     // Queues the free 4-neighbours of pixel i (framed row y, column x) in the order left,
     // right, up, down; with a radius limit, only those within it.
     auto pushNeighbours = [&](int i, int y, int x, int label) {
         if (!limit) {
-            if (px[i - 1].state == 0) enqueue(i - 1, label);
-            if (px[i + 1].state == 0) enqueue(i + 1, label);
-            if (px[i - stride].state == 0) enqueue(i - stride, label);
-            if (px[i + stride].state == 0) enqueue(i + stride, label);
+            if (const int s = st[i - 1]; s < kBlocked) enqueue(i - 1, -2 - s, label);
+            if (const int s = st[i + 1]; s < kBlocked) enqueue(i + 1, -2 - s, label);
+            if (const int s = st[i - stride]; s < kBlocked) enqueue(i - stride, -2 - s, label);
+            if (const int s = st[i + stride]; s < kBlocked) enqueue(i + stride, -2 - s, label);
             return;
         }
         // The same operations as a per-neighbour (x - 1 - c.x), (y - 1 - c.y) test.
@@ -97,28 +96,36 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
         const double dxl = x - 2 - c.x, dx = x - 1 - c.x, dxr = x - c.x;
         const double dyu = y - 2 - c.y, dy = y - 1 - c.y, dyd = y - c.y;
         const double dx2 = dx * dx, dy2 = dy * dy;
-        if (px[i - 1].state == 0 && dxl * dxl + dy2 <= r2) enqueue(i - 1, label);
-        if (px[i + 1].state == 0 && dxr * dxr + dy2 <= r2) enqueue(i + 1, label);
-        if (px[i - stride].state == 0 && dx2 + dyu * dyu <= r2) enqueue(i - stride, label);
-        if (px[i + stride].state == 0 && dx2 + dyd * dyd <= r2) enqueue(i + stride, label);
+        if (const int s = st[i - 1]; s < kBlocked && dxl * dxl + dy2 <= r2) enqueue(i - 1, -2 - s, label);
+        if (const int s = st[i + 1]; s < kBlocked && dxr * dxr + dy2 <= r2) enqueue(i + 1, -2 - s, label);
+        if (const int s = st[i - stride]; s < kBlocked && dx2 + dyu * dyu <= r2)
+            enqueue(i - stride, -2 - s, label);
+        if (const int s = st[i + stride]; s < kBlocked && dx2 + dyd * dyd <= r2)
+            enqueue(i + stride, -2 - s, label);
     };
 
     // Rows are filled one row ahead of the seeding scan, which needs the row below and
     // touches nothing further: one pass, in the raster order of a separate scan.
-    auto blockRow = [&](int y) {
-        for (Pixel* p = px + static_cast<std::size_t>(y) * stride;
-             p != px + static_cast<std::size_t>(y + 1) * stride; ++p)
-            p->state = kBlocked;
-    };
+    auto blockRow = [&](int y) { std::fill_n(st + static_cast<std::size_t>(y) * stride, stride, kBlocked); };
     auto fillRow = [&](int y) {  // framed row y, 1..h
         const int* m = markers.ptr<int>(y - 1);
         const float* e = elevation.ptr<float>(y - 1);
         const unsigned char* ok = allowed.empty() ? nullptr : allowed.ptr<unsigned char>(y - 1);
-        Pixel* p = px + static_cast<std::size_t>(y) * stride;
-        p[0].state = p[w + 1].state = kBlocked;
-        ++p;
-        for (int x = 0; x < w; ++x)
-            p[x] = {m[x] > 0 ? m[x] : (ok && !ok[x] ? kBlocked : 0), std::bit_cast<int>(e[x])};
+        int* s = st + static_cast<std::size_t>(y) * stride;
+        s[0] = s[w + 1] = kBlocked;
+        ++s;
+        // Levels for the whole row first, in a loop that vectorises: (e - lo) * scale
+        // truncated into [0, kLevels - 1], NaN to 0.
+        for (int x = 0; x < w; ++x) {
+            double v = (e[x] - lo) * scale;
+            v = v > 0 ? v : 0.0;
+            v = v < kLevels - 1 ? v : kLevels - 1.0;
+            s[x] = -2 - static_cast<int>(v);
+        }
+        if (ok)
+            for (int x = 0; x < w; ++x) s[x] = m[x] > 0 ? m[x] : (ok[x] ? s[x] : kBlocked);
+        else
+            for (int x = 0; x < w; ++x) s[x] = m[x] > 0 ? m[x] : s[x];
     };
     blockRow(0);
     fillRow(1);
@@ -127,25 +134,38 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
             fillRow(y + 1);
         else
             blockRow(h + 1);
+        // Seeds from the markers: a queued pixel is labelled in the state already.
+        const int* m = markers.ptr<int>(y - 1);
         const int row = y * stride;
         for (int x = 1; x <= w; ++x)
-            if (const int l = px[row + x].state; l > 0) pushNeighbours(row + x, y, x, l);
+            if (const int l = m[x - 1]; l > 0) pushNeighbours(row + x, y, x, l);
     }
 
     const double invStride = 1.0 / stride;
+    constexpr int kAhead = 6;
     for (current = 0; current < kLevels; ++current) {
-        // The list may grow while it is drained (pixels at or below the current level), so
-        // the successor is read after the pixel's neighbours are queued.
-        for (int i = px[listBase + current].link; i >= 0; i = px[i].link) {
-            // The successor was queued a whole wave earlier, mostly out of cache by now: its
-            // record and the rows above and below are fetched while this pixel is handled.
-            if (const int s = px[i].link; s >= 0) {
-                __builtin_prefetch(px + s);
-                __builtin_prefetch(px + s - stride);
-                __builtin_prefetch(px + s + stride);
+        const auto c = static_cast<std::size_t>(current);
+        if (write[c] == &head[c]) continue;
+        // The list may grow while it is drained (pixels at or below the current level).
+        const int* r = pool + head[c];
+        const int* end = r + (kBlock - 1);
+        while (r != write[c]) {
+            if (r == end) {
+                r = pool + *r;
+                end = r + (kBlock - 1);
+                continue;
             }
-            const int label = -2 - px[i].state;
-            px[i].state = label;
+            // Pixels queued a whole wave earlier are mostly out of cache by now: the record
+            // and the rows above and below of a pixel a few entries ahead are fetched while
+            // this one is handled.
+            if (r + kAhead < end && r + kAhead < write[c]) {
+                const int s = r[kAhead];
+                __builtin_prefetch(st + s);
+                __builtin_prefetch(st + s - stride);
+                __builtin_prefetch(st + s + stride);
+            }
+            const int i = *r++;
+            const int label = st[i];
             int y = 0, x = 0;
             if (limit) {
                 // Exact: (i + 0.5) / stride never lies within rounding error of an integer.
@@ -157,8 +177,8 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
     }
     for (int y = 0; y < h; ++y) {
         int* m = markers.ptr<int>(y);
-        const Pixel* p = px + static_cast<std::size_t>(y + 1) * stride + 1;
-        for (int x = 0; x < w; ++x) m[x] = std::max(p[x].state, 0);
+        const int* s = st + static_cast<std::size_t>(y + 1) * stride + 1;
+        for (int x = 0; x < w; ++x) m[x] = std::max(s[x], 0);
     }
 }
 
