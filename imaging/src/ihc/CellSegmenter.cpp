@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -29,15 +30,25 @@ constexpr std::size_t kKeptPixels = std::size_t{1} << 22;
 
 void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& allowed,
                     const std::vector<cv::Point2d>& centres, double maxRadius) {
+    CV_Assert(elevation.type() == CV_32F);
+    double lo = 0, hi = 0;
+    if (!elevation.empty()) cv::minMaxLoc(elevation, &lo, &hi);
+    detail::floodWatershed(markers, markers, elevation, lo, hi, allowed, centres, maxRadius);
+}
+
+namespace detail {
+
+void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation, double lo, double hi,
+                    const cv::Mat& allowed, const std::vector<cv::Point2d>& centres, double maxRadius) {
+    const cv::Mat markers = seeds;  // a header of its own: out may be the same object
     CV_Assert(markers.type() == CV_32S && elevation.type() == CV_32F && markers.size() == elevation.size());
     CV_Assert(allowed.empty() || (allowed.type() == CV_8U && allowed.size() == markers.size()));
+    out.create(markers.size(), CV_32S);
     const int w = markers.cols, h = markers.rows;
     if (w == 0 || h == 0) return;
     const double r2 = maxRadius * maxRadius;
     const bool limit = maxRadius > 0 && !centres.empty();
 
-    double lo = 0, hi = 0;
-    cv::minMaxLoc(elevation, &lo, &hi);
     const double scale = hi > lo ? (kLevels - 1) / (hi - lo) : 0;
 
     // State on a copy framed by one blocked pixel, so that neighbours are index offsets with
@@ -81,27 +92,31 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
         }
         *write[l]++ = i;
     };
-    // Queues the free 4-neighbours of pixel i (framed row y, column x) in the order left,
-    // right, up, down; with a radius limit, only those within it.
-    auto pushNeighbours = [&](int i, int y, int x, int label) {
+    // Queues the free 4-neighbours of pixel i in the order left, right, up, down; with a
+    // radius limit, only those within it. Queuing one neighbour changes no other's state,
+    // so all four are read first.
+    const double invStride = 1.0 / stride;
+    auto pushNeighbours = [&](int i, int label) {
+        const int sl = st[i - 1], sr = st[i + 1], su = st[i - stride], sd = st[i + stride];
         if (!limit) {
-            if (const int s = st[i - 1]; s < kBlocked) enqueue(i - 1, -2 - s, label);
-            if (const int s = st[i + 1]; s < kBlocked) enqueue(i + 1, -2 - s, label);
-            if (const int s = st[i - stride]; s < kBlocked) enqueue(i - stride, -2 - s, label);
-            if (const int s = st[i + stride]; s < kBlocked) enqueue(i + stride, -2 - s, label);
+            if (sl < kBlocked) enqueue(i - 1, -2 - sl, label);
+            if (sr < kBlocked) enqueue(i + 1, -2 - sr, label);
+            if (su < kBlocked) enqueue(i - stride, -2 - su, label);
+            if (sd < kBlocked) enqueue(i + stride, -2 - sd, label);
             return;
         }
+        // Exact: (i + 0.5) / stride never lies within rounding error of an integer.
+        const int y = static_cast<int>((i + 0.5) * invStride);
+        const int x = i - y * stride;
         // The same operations as a per-neighbour (x - 1 - c.x), (y - 1 - c.y) test.
         const auto& c = centres[static_cast<std::size_t>(label)];
         const double dxl = x - 2 - c.x, dx = x - 1 - c.x, dxr = x - c.x;
         const double dyu = y - 2 - c.y, dy = y - 1 - c.y, dyd = y - c.y;
         const double dx2 = dx * dx, dy2 = dy * dy;
-        if (const int s = st[i - 1]; s < kBlocked && dxl * dxl + dy2 <= r2) enqueue(i - 1, -2 - s, label);
-        if (const int s = st[i + 1]; s < kBlocked && dxr * dxr + dy2 <= r2) enqueue(i + 1, -2 - s, label);
-        if (const int s = st[i - stride]; s < kBlocked && dx2 + dyu * dyu <= r2)
-            enqueue(i - stride, -2 - s, label);
-        if (const int s = st[i + stride]; s < kBlocked && dx2 + dyd * dyd <= r2)
-            enqueue(i + stride, -2 - s, label);
+        if (sl < kBlocked && dxl * dxl + dy2 <= r2) enqueue(i - 1, -2 - sl, label);
+        if (sr < kBlocked && dxr * dxr + dy2 <= r2) enqueue(i + 1, -2 - sr, label);
+        if (su < kBlocked && dx2 + dyu * dyu <= r2) enqueue(i - stride, -2 - su, label);
+        if (sd < kBlocked && dx2 + dyd * dyd <= r2) enqueue(i + stride, -2 - sd, label);
     };
 
     // Rows are filled one row ahead of the seeding scan, which needs the row below and
@@ -138,10 +153,9 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
         const int* m = markers.ptr<int>(y - 1);
         const int row = y * stride;
         for (int x = 1; x <= w; ++x)
-            if (const int l = m[x - 1]; l > 0) pushNeighbours(row + x, y, x, l);
+            if (const int l = m[x - 1]; l > 0) pushNeighbours(row + x, l);
     }
 
-    const double invStride = 1.0 / stride;
     constexpr int kAhead = 6;
     for (current = 0; current < kLevels; ++current) {
         const auto c = static_cast<std::size_t>(current);
@@ -165,24 +179,15 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
                 __builtin_prefetch(st + s + stride);
             }
             const int i = *r++;
-            const int label = st[i];
-            int y = 0, x = 0;
-            if (limit) {
-                // Exact: (i + 0.5) / stride never lies within rounding error of an integer.
-                y = static_cast<int>((i + 0.5) * invStride);
-                x = i - y * stride;
-            }
-            pushNeighbours(i, y, x, label);
+            pushNeighbours(i, st[i]);
         }
     }
     for (int y = 0; y < h; ++y) {
-        int* m = markers.ptr<int>(y);
+        int* m = out.ptr<int>(y);
         const int* s = st + static_cast<std::size_t>(y + 1) * stride + 1;
         for (int x = 0; x < w; ++x) m[x] = std::max(s[x], 0);
     }
 }
-
-namespace detail {
 
 void chamferDistanceL2Mask3(const cv::Mat& image, cv::Mat& dst) {
     CV_Assert(image.type() == CV_8U);
@@ -249,8 +254,8 @@ void chamferDistanceL2Mask3(const cv::Mat& image, cv::Mat& dst) {
 
 cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
                                const cv::Mat& allowed) const {
-    cv::Mat cells = nuclei.labels.clone();
-    if (nuclei.count == 0) return cells;
+    const cv::Mat& labels = nuclei.labels;
+    if (nuclei.count == 0) return labels.clone();
     const double px = 1.0 / m_mpp;
 
     // Nucleus centroids bound the territory.
@@ -258,11 +263,11 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     std::vector<double> n(centres.size(), 0);
     // One update per horizontal run of a label: sums of integer coordinates are exact in
     // double, so they equal the pixel-by-pixel sums.
-    for (int y = 0; y < cells.rows; ++y) {
-        const int* l = cells.ptr<int>(y);
-        for (int x = 0; x < cells.cols;) {
+    for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        for (int x = 0; x < labels.cols;) {
             int e = x + 1;
-            while (e < cells.cols && l[e] == l[x]) ++e;
+            while (e < labels.cols && l[e] == l[x]) ++e;
             if (l[x] > 0) {
                 const double len = e - x;
                 centres[static_cast<std::size_t>(l[x])] += cv::Point2d(len * (x + e - 1) / 2, len * y);
@@ -279,30 +284,45 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     // unstained cytoplasm so that, without DAB, cells meet half-way between nuclei.
     // Per-thread images (see detail::kKeptScratchPixels).
     thread_local cv::Mat elevation, dist, notNucleus, ok;
-    const detail::ScratchRelease scratch(cells.total(), {&elevation, &dist, &notNucleus, &ok});
+    const detail::ScratchRelease scratch(labels.total(), {&elevation, &dist, &notNucleus, &ok});
     cv::GaussianBlur(dab, elevation, cv::Size(), std::max(0.5, 0.5 * px));
     // Membranes stronger than 3+ add nothing to the border position; clipping keeps the
     // quantised elevation fine where it matters.
-    cv::compare(nuclei.labels, 0, notNucleus, cv::CMP_EQ);
+    cv::compare(labels, 0, notNucleus, cv::CMP_EQ);
     detail::chamferDistanceL2Mask3(notNucleus, dist);
-    // Clipping, the distance term and the allowed mask (tissue or nucleus) in one pass; the
-    // float operations are those of cv::min, Mat * double and +=.
+    // Clipping, the distance term, the elevation range and the allowed mask (tissue or
+    // nucleus) in one pass; the float operations are those of cv::min, Mat * double and +=.
     const float perPx = static_cast<float>(0.01 / px);
     if (allowed.empty())
         ok.release();
     else
         ok.create(allowed.size(), CV_8U);
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
     for (int y = 0; y < elevation.rows; ++y) {
         float* e = elevation.ptr<float>(y);
         const float* d = dist.ptr<float>(y);
         for (int x = 0; x < elevation.cols; ++x) e[x] = std::min(e[x], 1.f) + d[x] * perPx;
+        detail::foldMinMax(e, elevation.cols, lo, hi);
         if (ok.empty()) continue;
         const unsigned char* a = allowed.ptr<unsigned char>(y);
         const unsigned char* free = notNucleus.ptr<unsigned char>(y);
         unsigned char* o = ok.ptr<unsigned char>(y);
         for (int x = 0; x < ok.cols; ++x) o[x] = free[x] ? a[x] : 255;
     }
-    floodWatershed(cells, elevation, ok, centres, m_params.maxCellRadiusUm * px);
+    // The result of the previous tile is reused once its holders let go of it: a fresh
+    // tile-sized allocation page-faults its memory back in on every tile.
+    thread_local cv::Mat kept;
+    cv::Mat cells;
+    if (labels.total() <= detail::kKeptScratchPixels) {
+        if (kept.u == nullptr || kept.u->refcount > 1 || kept.size() != labels.size()) {
+            kept.release();  // create() alone would keep a buffer someone still holds
+            kept.create(labels.size(), CV_32S);
+        }
+        cells = kept;
+    } else {
+        kept.release();
+    }
+    detail::floodWatershed(labels, cells, elevation, lo, hi, ok, centres, m_params.maxCellRadiusUm * px);
     return cells;
 }
 

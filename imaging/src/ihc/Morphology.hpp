@@ -8,6 +8,10 @@
 
 #include <opencv2/core.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace her2::imaging::detail {
 
 /// Per-thread scratch images are kept between calls for tile-sized images only (a fresh
@@ -36,6 +40,33 @@ private:
     bool m_release;
     std::array<cv::Mat*, 8> m_mats{};
 };
+
+/// Folds the minimum and maximum of p[0..n) into lo and hi, for images without NaN (as a
+/// watershed's elevation range, in the pass that writes the elevation).
+inline void foldMinMax(const float* p, int n, float& lo, float& hi) {
+    int x = 0;
+#if defined(__SSE2__)
+    if (n >= 4) {
+        __m128 vlo = _mm_loadu_ps(p), vhi = vlo;
+        for (x = 4; x + 4 <= n; x += 4) {
+            const __m128 v = _mm_loadu_ps(p + x);
+            vlo = _mm_min_ps(vlo, v);
+            vhi = _mm_max_ps(vhi, v);
+        }
+        alignas(16) float l[4], h[4];
+        _mm_store_ps(l, vlo);
+        _mm_store_ps(h, vhi);
+        for (int k = 0; k < 4; ++k) {
+            lo = std::min(lo, l[k]);
+            hi = std::max(hi, h[k]);
+        }
+    }
+#endif
+    for (; x < n; ++x) {
+        lo = std::min(lo, p[x]);
+        hi = std::max(hi, p[x]);
+    }
+}
 
 /// Grey reconstruction by dilation of `marker` under `mask` (both CV_32F, marker <= mask
 /// after clamping), 8-connected: the result of dilating under the mask to stability.

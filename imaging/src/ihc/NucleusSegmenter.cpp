@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -51,11 +52,12 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     detail::distanceTransformPrecise(mask, dist);
     const float h = static_cast<float>(std::max(0.5, m_params.nucleusSplitUm * px));
     const cv::Mat rec = detail::reconstructByDilation(dist, h);
-    // Peaks (dome dist - rec of full depth, inside the mask) and the watershed elevation in
-    // one pass.
+    // Peaks (dome dist - rec of full depth, inside the mask), the watershed elevation and
+    // its range in one pass.
     peaks.create(dist.size(), CV_8U);
     elevation.create(dist.size(), CV_32F);
     const float minDome = h - 1e-3f;
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
     for (int y = 0; y < dist.rows; ++y) {
         const float* d = dist.ptr<float>(y);
         const float* r = rec.ptr<float>(y);
@@ -66,12 +68,13 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
             p[x] = d[x] - r[x] >= minDome ? mk[x] : 0;
             e[x] = 0.f - d[x];  // as -dist: +0 where dist is 0
         }
+        detail::foldMinMax(elevation.ptr<float>(y), dist.cols, lo, hi);
     }
     const int markerCount = cv::connectedComponents(peaks, markers, 8, CV_32S);
 
     // Split along the valleys of the distance map: every marker keeps its label, so the
     // labels run up to markerCount - 1.
-    floodWatershed(markers, elevation, mask);
+    detail::floodWatershed(markers, markers, elevation, lo, hi, mask);
 
     // Area filter and consecutive relabelling.
     std::vector<int> area(static_cast<std::size_t>(std::max(markerCount, 1)), 0);

@@ -108,6 +108,25 @@ TEST(Ihc_CellSegmenter, territory_limited_to_max_radius) {
     EXPECT_EQ(cells.at<int>(5, 5), 0);
 }
 
+TEST(Ihc_CellSegmenter, result_still_held_is_not_reused) {
+    // The per-thread result buffer is reused only once nobody holds the previous result.
+    core::IhcParams p;
+    const cv::Mat h = drawNuclei({90, 60}, {{{25, 30}, 6}, {{55, 30}, 6}});
+    const auto nuclei = NucleusSegmenter(p, kMpp).segment(h);
+    ASSERT_EQ(nuclei.count, 2);
+    const imaging::CellSegmenter segmenter(p, kMpp);
+    cv::Mat dab(h.size(), CV_32F, cv::Scalar(0.01));
+    cv::line(dab, {45, 0}, {45, 59}, cv::Scalar(0.6), 2);
+    const cv::Mat first = segmenter.segment(nuclei, dab);
+    const cv::Mat firstCopy = first.clone();
+    const cv::Mat second = segmenter.segment(nuclei, cv::Mat(h.size(), CV_32F, cv::Scalar(0.01)));
+    EXPECT_NE(first.data, second.data);
+    EXPECT_EQ(cv::countNonZero(first != firstCopy), 0);
+    EXPECT_NE(cv::countNonZero(first != second), 0);
+    const cv::Mat third = segmenter.segment(nuclei, dab);
+    EXPECT_EQ(cv::countNonZero(third != firstCopy), 0);
+}
+
 TEST(Ihc_MembraneAnalyzer, full_ring_is_complete) {
     core::IhcParams p;
     const DrawnCell c = drawCell(1.0, 0.5);

@@ -35,6 +35,12 @@ namespace detail {
 /// cv::distanceTransform(src, dst, DIST_L2, DIST_MASK_3), bit for bit, in fewer steps per
 /// pixel.
 void chamferDistanceL2Mask3(const cv::Mat& src, cv::Mat& dst);
+
+/// floodWatershed from `seeds` into `out` (created CV_32S; may be seeds itself), with the
+/// elevation's minimum and maximum given by the caller.
+void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation, double lo, double hi,
+                    const cv::Mat& allowed, const std::vector<cv::Point2d>& centres = {},
+                    double maxRadius = 0);
 }  // namespace detail
 
 }  // namespace her2::imaging
