@@ -129,18 +129,27 @@ void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation
         int* s = st + static_cast<std::size_t>(y) * stride;
         s[0] = s[w + 1] = kBlocked;
         ++s;
-        // Levels for the whole row first, in a loop that vectorises: (e - lo) * scale
-        // truncated into [0, kLevels - 1], NaN to 0.
-        for (int x = 0; x < w; ++x) {
-            double v = (e[x] - lo) * scale;
+        // The level is computed for every pixel, so that both variants vectorise (a
+        // conditional float operation does not): levelOf is (e - lo) * scale truncated
+        // into [0, kLevels - 1], NaN to 0.
+        auto freeState = [lo, scale](float e) {
+            double v = (e - lo) * scale;
             v = v > 0 ? v : 0.0;
             v = v < kLevels - 1 ? v : kLevels - 1.0;
-            s[x] = -2 - static_cast<int>(v);
+            return -2 - static_cast<int>(v);
+        };
+        if (ok) {
+            for (int x = 0; x < w; ++x) {
+                const int f = freeState(e[x]);
+                const int a = ok[x] ? f : kBlocked;
+                s[x] = m[x] > 0 ? m[x] : a;
+            }
+        } else {
+            for (int x = 0; x < w; ++x) {
+                const int f = freeState(e[x]);
+                s[x] = m[x] > 0 ? m[x] : f;
+            }
         }
-        if (ok)
-            for (int x = 0; x < w; ++x) s[x] = m[x] > 0 ? m[x] : (ok[x] ? s[x] : kBlocked);
-        else
-            for (int x = 0; x < w; ++x) s[x] = m[x] > 0 ? m[x] : s[x];
     };
     blockRow(0);
     fillRow(1);
