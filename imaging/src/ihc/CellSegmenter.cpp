@@ -158,11 +158,18 @@ void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation
             fillRow(y + 1);
         else
             blockRow(h + 1);
-        // Seeds from the markers: a queued pixel is labelled in the state already.
+        // Seeds from the markers: a queued pixel is labelled in the state already. Most
+        // seeds lie inside a seed region, with no free neighbour: those are skipped before
+        // their position and distances are worked out.
         const int* m = markers.ptr<int>(y - 1);
         const int row = y * stride;
-        for (int x = 1; x <= w; ++x)
-            if (const int l = m[x - 1]; l > 0) pushNeighbours(row + x, l);
+        for (int x = 1; x <= w; ++x) {
+            const int l = m[x - 1];
+            if (l <= 0) continue;
+            const int i = row + x;
+            if (std::min(std::min(st[i - 1], st[i + 1]), std::min(st[i - stride], st[i + stride])) < kBlocked)
+                pushNeighbours(i, l);
+        }
     }
 
     constexpr int kAhead = 6;
