@@ -39,7 +39,8 @@ void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& a
 namespace detail {
 
 void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation, double lo, double hi,
-                    const cv::Mat& allowed, const std::vector<cv::Point2d>& centres, double maxRadius) {
+                    const cv::Mat& allowed, const std::vector<cv::Point2d>& centres, double maxRadius,
+                    int* area) {
     const cv::Mat markers = seeds;  // a header of its own: out may be the same object
     CV_Assert(markers.type() == CV_32S && elevation.type() == CV_32F && markers.size() == elevation.size());
     CV_Assert(allowed.empty() || (allowed.type() == CV_8U && allowed.size() == markers.size()));
@@ -201,7 +202,14 @@ void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation
     for (int y = 0; y < h; ++y) {
         int* m = out.ptr<int>(y);
         const int* s = st + static_cast<std::size_t>(y + 1) * stride + 1;
-        for (int x = 0; x < w; ++x) m[x] = std::max(s[x], 0);
+        if (area) {
+            for (int x = 0; x < w; ++x) {
+                m[x] = std::max(s[x], 0);
+                if (m[x] > 0) ++area[m[x]];
+            }
+        } else {
+            for (int x = 0; x < w; ++x) m[x] = std::max(s[x], 0);
+        }
     }
 }
 

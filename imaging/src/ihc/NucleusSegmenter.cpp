@@ -73,16 +73,11 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     const int markerCount = cv::connectedComponents(peaks, markers, 8, CV_32S);
 
     // Split along the valleys of the distance map: every marker keeps its label, so the
-    // labels run up to markerCount - 1.
-    detail::floodWatershed(markers, markers, elevation, lo, hi, mask);
+    // labels run up to markerCount - 1. The flood counts the areas as it writes the labels.
+    std::vector<int> area(static_cast<std::size_t>(std::max(markerCount, 1)), 0);
+    detail::floodWatershed(markers, markers, elevation, lo, hi, mask, {}, 0, area.data());
 
     // Area filter and consecutive relabelling.
-    std::vector<int> area(static_cast<std::size_t>(std::max(markerCount, 1)), 0);
-    for (int y = 0; y < markers.rows; ++y) {
-        const int* m = markers.ptr<int>(y);
-        for (int x = 0; x < markers.cols; ++x)
-            if (m[x] > 0) ++area[m[x]];
-    }
     const double maxAreaPx = m_params.nucleusMaxAreaUm2 * px * px;
     std::vector<int> remap(area.size(), 0);
     int next = 0;

@@ -182,3 +182,22 @@ TEST(Ihc_ChamferDistance, matches_opencv_on_drawn_shapes_and_submatrices) {
     EXPECT_EQ(cv::countNonZero(got != want), 0);
     EXPECT_EQ(std::memcmp(got.data, want.data, want.total() * sizeof(float)), 0);
 }
+
+TEST(Ihc_Watershed, range_and_area_variant_matches_the_plain_flood) {
+    // The variant with a caller's elevation range, a separate output and area counts gives
+    // the same labels, and areas that count them.
+    std::mt19937 rng(19);
+    for (const double radius : {0.0, 9.0}) {
+        const Scene s = randomScene(rng, {151, 97}, 60, 40, true);
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(s.elevation, &lo, &hi);
+        cv::Mat got;
+        std::vector<int> area(61, 0);
+        her2::imaging::detail::floodWatershed(s.markers, got, s.elevation, lo, hi, s.allowed, s.centres,
+                                              radius, area.data());
+        const cv::Mat want = referenceFlood(s.markers, s.elevation, s.allowed, s.centres, radius);
+        ASSERT_EQ(cv::countNonZero(got != want), 0);
+        for (int l = 1; l <= 60; ++l)
+            EXPECT_EQ(area[static_cast<std::size_t>(l)], cv::countNonZero(want == l));
+    }
+}

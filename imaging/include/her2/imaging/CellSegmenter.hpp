@@ -37,10 +37,11 @@ namespace detail {
 void chamferDistanceL2Mask3(const cv::Mat& src, cv::Mat& dst);
 
 /// floodWatershed from `seeds` into `out` (created CV_32S; may be seeds itself), with the
-/// elevation's minimum and maximum given by the caller.
+/// elevation's minimum and maximum given by the caller. With `area` (an entry per label),
+/// area[L] is increased by the pixels of label L in the result, in the pass that writes it.
 void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation, double lo, double hi,
                     const cv::Mat& allowed, const std::vector<cv::Point2d>& centres = {},
-                    double maxRadius = 0);
+                    double maxRadius = 0, int* area = nullptr);
 }  // namespace detail
 
 }  // namespace her2::imaging
