@@ -41,17 +41,19 @@ private:
     std::array<cv::Mat*, 8> m_mats{};
 };
 
-/// Folds the minimum and maximum of p[0..n) into lo and hi, for images without NaN (as a
-/// watershed's elevation range, in the pass that writes the elevation).
+/// Folds the minimum and maximum of p[0..n) into lo and hi (a watershed's elevation range, in
+/// the pass that writes the elevation). NaN values are skipped, as by cv::minMaxLoc.
 inline void foldMinMax(const float* p, int n, float& lo, float& hi) {
     int x = 0;
 #if defined(__SSE2__)
     if (n >= 4) {
-        __m128 vlo = _mm_loadu_ps(p), vhi = vlo;
-        for (x = 4; x + 4 <= n; x += 4) {
+        // The running values are the second operands: minps/maxps return the second operand
+        // when either is NaN, so a NaN pixel is skipped as by std::min / cv::minMaxLoc.
+        __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi);
+        for (; x + 4 <= n; x += 4) {
             const __m128 v = _mm_loadu_ps(p + x);
-            vlo = _mm_min_ps(vlo, v);
-            vhi = _mm_max_ps(vhi, v);
+            vlo = _mm_min_ps(v, vlo);
+            vhi = _mm_max_ps(v, vhi);
         }
         alignas(16) float l[4], h[4];
         _mm_store_ps(l, vlo);

@@ -1,5 +1,7 @@
 // The fast grey reconstruction and hole filling against their definitions.
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -189,5 +191,26 @@ TEST(Morphology, rectangle_opening_equals_opencv_on_random_images) {
             EXPECT_EQ(std::memcmp(fast.data, slow.data, fast.total() * sizeof(float)), 0)
                 << size << " radius " << radius << " max diff " << maxAbsDiff(fast, slow);
         }
+    }
+}
+
+TEST(Morphology, min_max_fold_equals_min_max_loc_and_skips_nan) {
+    cv::RNG rng(11);
+    for (int n = 0; n < 40; ++n) {
+        cv::Mat row(1, std::max(n, 1), CV_32F);
+        rng.fill(row, cv::RNG::UNIFORM, -2.0, 3.0);
+        // A NaN in every vector lane position at some length, and the running values kept.
+        if (n >= 6) row.at<float>(0, n % 6) = std::numeric_limits<float>::quiet_NaN();
+        float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+        her2::imaging::detail::foldMinMax(row.ptr<float>(), n, lo, hi);
+        float wantLo = std::numeric_limits<float>::infinity(), wantHi = -wantLo;
+        for (int x = 0; x < n; ++x) {
+            const float v = row.at<float>(0, x);
+            if (std::isnan(v)) continue;
+            wantLo = std::min(wantLo, v);
+            wantHi = std::max(wantHi, v);
+        }
+        EXPECT_EQ(lo, wantLo) << "n " << n;
+        EXPECT_EQ(hi, wantHi) << "n " << n;
     }
 }
