@@ -27,7 +27,8 @@ struct LabelStats {
     int cfirst = -1;                                       ///< raster index of the first cell pixel
 };
 
-/// Tissue: the OD sum, smoothed over 0.5 µm (in place), at or above the background OD.
+/// Tissue pixels (CV_8U 255/0): the OD sum, smoothed over 0.5 µm (in place), at or above the
+/// background OD. Glass and empty lumen belong to no cell.
 cv::Mat tissueFromOdSum(cv::Mat& sum, double mpp, double backgroundOd) {
     cv::GaussianBlur(sum, sum, cv::Size(), std::max(0.5, 0.5 / mpp));
     return sum >= backgroundOd;
@@ -61,11 +62,6 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
                                      cv::Mat* nucleusLabels, cv::Mat* cellLabels) const {
     return analyze(rgb, origin, scale, cv::Rect(0, 0, rgb.cols, rgb.rows), nullptr, nucleusLabels,
                    cellLabels);
-}
-
-cv::Mat IhcAnalyzer::tissueMask(const cv::Mat& rgb) const {
-    cv::Mat sum = StainSeparation::odSum(rgb);
-    return tissueFromOdSum(sum, m_mpp, m_backgroundOd);
 }
 
 core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, double scale,

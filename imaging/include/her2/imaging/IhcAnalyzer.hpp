@@ -55,10 +55,6 @@ public:
                             IhcRegionStats* stats, cv::Mat* nucleusLabels = nullptr,
                             cv::Mat* cellLabels = nullptr) const;
 
-    /// Tissue pixels (CV_8U 255/0) of a region: OD sum, smoothed over about 1 µm, at or above
-    /// backgroundOd. Glass and empty lumen belong to no cell.
-    cv::Mat tissueMask(const cv::Mat& rgb) const;
-
     const StainSeparation& stains() const noexcept { return m_stains; }
 
     double mpp() const noexcept { return m_mpp; }
