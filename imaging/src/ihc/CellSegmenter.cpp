@@ -336,16 +336,7 @@ cv::Mat CellSegmenter::segment(const NucleusLabels& nuclei, const cv::Mat& dab,
     // The result of the previous tile is reused once its holders let go of it: a fresh
     // tile-sized allocation page-faults its memory back in on every tile.
     thread_local cv::Mat kept;
-    cv::Mat cells;
-    if (labels.total() <= detail::kKeptScratchPixels) {
-        if (kept.u == nullptr || kept.u->refcount > 1 || kept.size() != labels.size()) {
-            kept.release();  // create() alone would keep a buffer someone still holds
-            kept.create(labels.size(), CV_32S);
-        }
-        cells = kept;
-    } else {
-        kept.release();
-    }
+    cv::Mat cells = detail::reusedImage(kept, labels.size(), CV_32S);
     detail::floodWatershed(labels, cells, elevation, lo, hi, ok, centres, m_params.maxCellRadiusUm * px);
     return cells;
 }

@@ -20,12 +20,7 @@ namespace {
 /// A CV_32F rows x cols frame for slot 0 or 1; reused unless a caller still holds a view of it.
 cv::Mat frameFor(int slot, int rows, int cols) {
     thread_local cv::Mat kept[2];
-    cv::Mat& f = kept[slot];
-    if (static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) > kKeptScratchPixels)
-        return cv::Mat(rows, cols, CV_32F);
-    if (f.rows != rows || f.cols != cols || f.u == nullptr || f.u->refcount > 1)
-        f = cv::Mat(rows, cols, CV_32F);
-    return f;
+    return reusedImage(kept[slot], cv::Size(cols, rows), CV_32F);
 }
 
 /// Vincent's reconstruction on frames whose interior rows `fill(y, j, m)` writes (j: marker

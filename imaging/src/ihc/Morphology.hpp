@@ -19,6 +19,21 @@ namespace her2::imaging::detail {
 /// they are released, so a one-off large image does not stay resident.
 constexpr std::size_t kKeptScratchPixels = std::size_t{1} << 22;
 
+/// A per-thread image of `size` and `type` kept in `kept` and reused, unless a caller still
+/// holds the last one (create() alone would write into it); above kKeptScratchPixels a fresh
+/// image, and `kept` is released.
+inline cv::Mat reusedImage(cv::Mat& kept, cv::Size size, int type) {
+    if (static_cast<std::size_t>(size.width) * static_cast<std::size_t>(size.height) > kKeptScratchPixels) {
+        kept.release();
+        return cv::Mat(size, type);
+    }
+    if (kept.u == nullptr || kept.u->refcount > 1 || kept.size() != size || kept.type() != type) {
+        kept.release();
+        kept.create(size, type);
+    }
+    return kept;
+}
+
 /// Releases up to eight per-thread images when it goes out of scope, if `pixels` is above
 /// kKeptScratchPixels.
 class ScratchRelease {
