@@ -86,9 +86,6 @@ StainImages StainSeparation::separate(const cv::Mat& rgb) const {
     out.hematoxylin.create(rgb.size(), CV_32F);
     out.dab.create(rgb.size(), CV_32F);
     out.residual.create(rgb.size(), CV_32F);
-    const auto& h = m_lut[0];
-    const auto& d = m_lut[1];
-    const auto& r = m_lut[2];
     for (int y = 0; y < rgb.rows; ++y) {
         const auto* p = rgb.ptr<cv::Vec3b>(y);
         float* ho = out.hematoxylin.ptr<float>(y);
@@ -96,9 +93,9 @@ StainImages StainSeparation::separate(const cv::Mat& rgb) const {
         float* ro = out.residual.ptr<float>(y);
         for (int x = 0; x < rgb.cols; ++x) {
             const auto R = p[x][0], G = p[x][1], B = p[x][2];
-            ho[x] = std::max(0.f, h[0][R] + h[1][G] + h[2][B]);
-            dOut[x] = std::max(0.f, d[0][R] + d[1][G] + d[2][B]);
-            ro[x] = std::max(0.f, r[0][R] + r[1][G] + r[2][B]);
+            ho[x] = stainOd(0, R, G, B);
+            dOut[x] = stainOd(1, R, G, B);
+            ro[x] = stainOd(2, R, G, B);
         }
     }
     return out;
@@ -110,8 +107,6 @@ void StainSeparation::separateWithOdSum(const cv::Mat& rgb, cv::Mat& hematoxylin
     hematoxylin.create(rgb.size(), CV_32F);
     dab.create(rgb.size(), CV_32F);
     odSum.create(rgb.size(), CV_32F);
-    const auto& h = m_lut[0];
-    const auto& d = m_lut[1];
     const auto& t = odTable();
     for (int y = 0; y < rgb.rows; ++y) {
         const auto* p = rgb.ptr<cv::Vec3b>(y);
@@ -120,8 +115,8 @@ void StainSeparation::separateWithOdSum(const cv::Mat& rgb, cv::Mat& hematoxylin
         float* so = odSum.ptr<float>(y);
         for (int x = 0; x < rgb.cols; ++x) {
             const auto R = p[x][0], G = p[x][1], B = p[x][2];
-            ho[x] = std::max(0.f, h[0][R] + h[1][G] + h[2][B]);
-            dOut[x] = std::max(0.f, d[0][R] + d[1][G] + d[2][B]);
+            ho[x] = stainOd(0, R, G, B);
+            dOut[x] = stainOd(1, R, G, B);
             so[x] = t[R] + t[G] + t[B];
         }
     }

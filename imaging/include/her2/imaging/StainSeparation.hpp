@@ -46,10 +46,7 @@ public:
     void separateWithOdSum(const cv::Mat& rgb, cv::Mat& hematoxylin, cv::Mat& dab, cv::Mat& odSum) const;
 
     /// The residual OD separate() gives a pixel of R, G, B values.
-    float residual(const cv::Vec3b& rgb) const noexcept {
-        const auto& r = m_lut[2];
-        return std::max(0.f, r[0][rgb[0]] + r[1][rgb[1]] + r[2][rgb[2]]);
-    }
+    float residual(const cv::Vec3b& rgb) const noexcept { return stainOd(2, rgb[0], rgb[1], rgb[2]); }
 
     /// Sum of the three channel ODs per pixel (CV_32F); a stain-independent "how much tissue".
     static cv::Mat odSum(const cv::Mat& rgb);
@@ -76,6 +73,13 @@ public:
 private:
     StainVectors m_vectors;
     std::array<std::array<std::array<float, 256>, 3>, 3> m_lut{};  ///< [stain][channel][value]
+
+    /// OD of stain s (0 hematoxylin, 1 DAB, 2 residual) for one pixel, clipped at 0: the one
+    /// formula of separate(), separateWithOdSum() and residual().
+    float stainOd(int s, unsigned char r, unsigned char g, unsigned char b) const noexcept {
+        const auto& l = m_lut[static_cast<std::size_t>(s)];
+        return std::max(0.f, l[0][r] + l[1][g] + l[2][b]);
+    }
 };
 
 }  // namespace her2::imaging
