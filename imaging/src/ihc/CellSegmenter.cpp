@@ -21,11 +21,6 @@ constexpr int kLevels = 1024;
 // Entries per block of a level's FIFO (the last one links the next block).
 constexpr int kBlock = 256;
 
-// Flood buffers of the last tile, kept per thread: a fresh tile-sized allocation page-faults
-// its memory back in on every call. Images above this size get buffers of their own, so a
-// one-off large image does not stay resident.
-constexpr std::size_t kKeptPixels = std::size_t{1} << 22;
-
 }  // namespace
 
 void floodWatershed(cv::Mat& markers, const cv::Mat& elevation, const cv::Mat& allowed,
@@ -62,9 +57,10 @@ void floodWatershed(const cv::Mat& seeds, cv::Mat& out, const cv::Mat& elevation
     constexpr int kBlocked = -1;
     const int stride = w + 2;
     const std::size_t n = static_cast<std::size_t>(stride) * static_cast<std::size_t>(h + 2);
+    // Flood buffers kept per thread, as the tile scratch images are (detail::kKeptScratchPixels).
     thread_local std::vector<int> keptState, keptQueue;
     std::vector<int> ownState, ownQueue;
-    const bool keep = n <= kKeptPixels;
+    const bool keep = n <= detail::kKeptScratchPixels;
     std::vector<int>& stateBuf = keep ? keptState : ownState;
     std::vector<int>& queueBuf = keep ? keptQueue : ownQueue;
     if (stateBuf.size() < n) stateBuf.resize(n);
@@ -235,7 +231,7 @@ void chamferDistanceL2Mask3(const cv::Mat& image, cv::Mat& dst) {
     const int stride = w + 2;
     thread_local std::vector<int> kept;
     std::vector<int> own;
-    std::vector<int>& t = static_cast<std::size_t>(stride) * (h + 2) <= kKeptPixels ? kept : own;
+    std::vector<int>& t = static_cast<std::size_t>(stride) * (h + 2) <= kKeptScratchPixels ? kept : own;
     if (t.size() < static_cast<std::size_t>(stride) * (h + 2))
         t.resize(static_cast<std::size_t>(stride) * (h + 2));
     std::fill_n(t.begin(), stride, kFar);
