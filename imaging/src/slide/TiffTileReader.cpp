@@ -66,16 +66,23 @@ int TiffTileReader::findLevel(std::int64_t width, std::int64_t height) const noe
     return -1;
 }
 
-std::unique_ptr<TiffFile> TiffTileReader::borrow() const {
+TiffTileReader::Lease::Lease(const TiffTileReader& reader, std::unique_ptr<TiffFile> file)
+    : m_reader(reader), m_file(std::move(file)) {}
+
+TiffTileReader::Lease::~Lease() {
+    m_reader.giveBack(std::move(m_file));
+}
+
+TiffTileReader::Lease TiffTileReader::borrow() const {
     {
         std::lock_guard lock(m_poolMutex);
         if (!m_pool.empty()) {
             auto f = std::move(m_pool.back());
             m_pool.pop_back();
-            return f;
+            return Lease(*this, std::move(f));
         }
     }
-    return std::make_unique<TiffFile>(m_path);
+    return Lease(*this, std::make_unique<TiffFile>(m_path));
 }
 
 void TiffTileReader::giveBack(std::unique_ptr<TiffFile> file) const {
@@ -115,22 +122,16 @@ TiffTileReader::TileBytes TiffTileReader::tile(int level, std::uint32_t index, s
     // Decoded outside the lock: two threads may decode the same tile at once, and both get
     // the same pixels.
     const Level& L = m_levels[static_cast<std::size_t>(level)];
-    struct Handle {
-        const TiffTileReader& reader;
-        std::unique_ptr<TiffFile> file;
-        ~Handle() {
-            if (file) reader.giveBack(std::move(file));
-        }
-    } h{*this, borrow()};
-    h.file->setDirectory(L.directory);
-    prepareDirectory(*h.file);
-    TIFF* tif = h.file->get();
+    const Lease file = borrow();
+    file->setDirectory(L.directory);
+    prepareDirectory(*file);
+    TIFF* tif = file->get();
     const std::size_t tileBytes = static_cast<std::size_t>(L.tileWidth) * L.tileHeight * 3;
     auto bytes = std::make_shared<std::vector<std::uint8_t>>(
         std::max<std::size_t>(tileBytes, static_cast<std::size_t>(TIFFTileSize(tif))));
-    h.file->clearError();
+    file->clearError();
     if (TIFFReadEncodedTile(tif, index, bytes->data(), static_cast<tmsize_t>(bytes->size())) < 0) {
-        const std::string why = h.file->lastError();
+        const std::string why = file->lastError();
         detail::fail(m_path, "cannot decode TIFF tile " + std::to_string(tx) + "," + std::to_string(ty) +
                                  " of directory " + std::to_string(L.directory) +
                                  (why.empty() ? std::string() : " (" + why + ")"));
@@ -165,7 +166,7 @@ void TiffTileReader::read(int level, std::int64_t x, std::int64_t y, cv::Mat& ds
     const std::int64_t tx0 = x0 / L.tileWidth, tx1 = (x1 - 1) / L.tileWidth;
     const std::int64_t ty0 = y0 / L.tileHeight, ty1 = (y1 - 1) / L.tileHeight;
     {
-        auto file = borrow();
+        const Lease file = borrow();
         file->setDirectory(L.directory);
         TIFF* tif = file->get();
         for (std::int64_t ty = ty0; ty <= ty1; ++ty)
@@ -175,7 +176,6 @@ void TiffTileReader::read(int level, std::int64_t x, std::int64_t y, cv::Mat& ds
                 indices.push_back(index);
                 present.push_back(TIFFGetStrileByteCount(tif, index) != 0);
             }
-        giveBack(std::move(file));
     }
     std::size_t k = 0;
     for (std::int64_t ty = ty0; ty <= ty1; ++ty) {

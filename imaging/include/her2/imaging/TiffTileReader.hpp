@@ -66,8 +66,24 @@ private:
         TileBytes bytes;
     };
 
+    /// A pooled libtiff handle, given back to the pool when the lease ends (a decode that
+    /// throws too).
+    class Lease {
+    public:
+        Lease(const TiffTileReader& reader, std::unique_ptr<TiffFile> file);
+        ~Lease();
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        TiffFile& operator*() const noexcept { return *m_file; }
+        TiffFile* operator->() const noexcept { return m_file.get(); }
+
+    private:
+        const TiffTileReader& m_reader;
+        std::unique_ptr<TiffFile> m_file;
+    };
+
     explicit TiffTileReader(std::filesystem::path path);
-    std::unique_ptr<TiffFile> borrow() const;
+    Lease borrow() const;
     void giveBack(std::unique_ptr<TiffFile> file) const;
     /// The decoded tile `index` of levels()[level], from the cache or decoded (and cached).
     TileBytes tile(int level, std::uint32_t index, std::int64_t tx, std::int64_t ty) const;
