@@ -487,4 +487,33 @@ void outerContour(const cv::Mat& labels, int label, cv::Point start, std::vector
     }
 }
 
+double clearRadius(const cv::Mat& labels, int label, cv::Point2d centre, double reach) {
+    CV_Assert(labels.type() == CV_32SC1);
+    const double cx = centre.x, cy = centre.y;
+    const int px0 = static_cast<int>(std::lround(cx)), py0 = static_cast<int>(std::lround(cy));
+    double best2 = std::numeric_limits<double>::infinity();
+    auto visit = [&](int x, int y) {
+        if (x >= 0 && y >= 0 && x < labels.cols && y < labels.rows && labels.ptr<int>(y)[x] == label) return;
+        best2 = std::min(best2, (x - cx) * (x - cx) + (y - cy) * (y - cy));
+    };
+    // Square rings around the centre's pixel: ring d lies at least d - 0.5 from the centre,
+    // so the search ends once that exceeds the nearest distance found.
+    const double last = std::floor(std::max(0.0, reach)) + 2;
+    for (int d = 0; d <= last && (d - 0.5) * (d - 0.5) <= best2; ++d) {
+        if (d == 0) {
+            visit(px0, py0);
+            continue;
+        }
+        for (int x = px0 - d; x <= px0 + d; ++x) {
+            visit(x, py0 - d);
+            visit(x, py0 + d);
+        }
+        for (int y = py0 - d + 1; y < py0 + d; ++y) {
+            visit(px0 - d, y);
+            visit(px0 + d, y);
+        }
+    }
+    return std::sqrt(best2);
+}
+
 }  // namespace her2::imaging::detail

@@ -111,4 +111,9 @@ void openRect(const cv::Mat& src, cv::Mat& dst, int radius);
 /// The region must be 8-connected; other pixels of the image are never read as part of it.
 void outerContour(const cv::Mat& labels, int label, cv::Point start, std::vector<cv::Point>& contour);
 
+/// Distance from `centre` to the nearest pixel (centre) of a CV_32S label image that is not
+/// `label`, pixels outside the image counting as not `label`: exact when it is at most
+/// `reach`, otherwise some value above `reach` (infinity when none lies within reach + 2 px).
+double clearRadius(const cv::Mat& labels, int label, cv::Point2d centre, double reach);
+
 }  // namespace her2::imaging::detail

@@ -214,3 +214,40 @@ TEST(Morphology, min_max_fold_equals_min_max_loc_and_skips_nan) {
         EXPECT_EQ(hi, wantHi) << "n " << n;
     }
 }
+
+TEST(Morphology, clear_radius_equals_the_nearest_other_pixel) {
+    // Blobs of labels, centres inside and outside their label and near the image border:
+    // the clear radius is the distance to the nearest pixel of another label or off the
+    // image (a frame of such pixels around it), whenever that lies within reach.
+    cv::RNG rng(29);
+    for (const cv::Size size : {cv::Size(1, 1), cv::Size(7, 3), cv::Size(40, 33), cv::Size(97, 61)}) {
+        for (int trial = 0; trial < 4; ++trial) {
+            cv::Mat noise(size, CV_32F);
+            rng.fill(noise, cv::RNG::UNIFORM, 0.0, 1.0);
+            cv::GaussianBlur(noise, noise, cv::Size(), 0.8 + trial);
+            cv::Mat labels;
+            const int n = cv::connectedComponents(noise > 0.5, labels, 8, CV_32S);
+            for (int k = 0; k < 40; ++k) {
+                const cv::Point2d c(rng.uniform(-0.5, size.width - 0.5),
+                                    rng.uniform(-0.5, size.height - 0.5));
+                const int label = rng.uniform(0, n);
+                const double reach = rng.uniform(0.0, 30.0);
+                double want2 = std::numeric_limits<double>::infinity();
+                const int frame = 40;
+                for (int y = -frame; y < size.height + frame; ++y)
+                    for (int x = -frame; x < size.width + frame; ++x) {
+                        const bool inside = x >= 0 && y >= 0 && x < size.width && y < size.height;
+                        if (inside && labels.at<int>(y, x) == label) continue;
+                        want2 = std::min(want2, (x - c.x) * (x - c.x) + (y - c.y) * (y - c.y));
+                    }
+                const double want = std::sqrt(want2);
+                const double got = her2::imaging::detail::clearRadius(labels, label, c, reach);
+                if (want <= reach)
+                    EXPECT_EQ(got, want)
+                        << size << " centre " << c << " label " << label << " reach " << reach;
+                else
+                    EXPECT_GT(got, reach) << size << " centre " << c << " label " << label;
+            }
+        }
+    }
+}
