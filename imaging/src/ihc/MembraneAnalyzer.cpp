@@ -1,6 +1,7 @@
 #include "her2/imaging/MembraneAnalyzer.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -326,21 +327,31 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         if (neighbour > 0 && centres && static_cast<std::size_t>(neighbour) < centres->size()) {
             const cv::Point2d& other = (*centres)[static_cast<std::size_t>(neighbour)];
             // r - |p(r) - other| never decreases along a ray, so once a sample lies past the
-            // mid-line every later one does: the first such sample is found by bisection.
+            // mid-line every later one does.
             auto pastMidLine = [&](std::size_t i) {
                 const double x = cx + radii[i] * dx - other.x, y = cy + radii[i] * dy - other.y;
                 const double theirs = std::sqrt(x * x + y * y);
                 return 0.5 * (theirs - radii[i]) < -sideTolerance;
             };
-            std::size_t lo = b, hi = e;  // the answer lies in [lo, hi]; hi == e: none
-            while (lo < hi) {
-                const std::size_t mid = lo + (hi - lo) / 2;
-                if (pastMidLine(mid))
-                    hi = mid;
-                else
-                    lo = mid + 1;
+            // The first such sample, from a guess: with u the ray's direction, o = other - centre
+            // and t = 2 sideTolerance, |r u - o| < r - t holds beyond r* = (|o|^2 - t^2) /
+            // (2 u.o - 2 t) when the denominator is positive (never otherwise). The guess is then
+            // moved to the exact boundary of the test itself, mostly in one or two tests with no
+            // mispredicted branch, where a bisection takes five.
+            const double ox = other.x - cx, oy = other.y - cy, t = 2 * sideTolerance;
+            const double denominator = 2 * (dx * ox + dy * oy) - 2 * t;
+            std::size_t guess = e;
+            if (denominator > 0) {
+                const double rStar = (ox * ox + oy * oy - t * t) / denominator;
+                const double steps = std::ceil((rStar - rFirst) / kStep);
+                if (steps <= 0)
+                    guess = b;
+                else if (steps < static_cast<double>(e - b))
+                    guess = b + static_cast<std::size_t>(steps);
             }
-            keepEnd = lo;
+            keepEnd = guess;
+            while (keepEnd > b && pastMidLine(keepEnd - 1)) --keepEnd;
+            while (keepEnd < e && !pastMidLine(keepEnd)) ++keepEnd;
             if (keepEnd < e) {
                 // Cut at the limit: DAB still rising there is the flank of the neighbour's
                 // membrane, not a ridge of this cell's. Strip it back to the last local
@@ -407,10 +418,25 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         const double peakX = centre.x + peakR * m_cos[k], peakY = centre.y + peakR * m_sin[k];
         const bool probesInside = uniform && within(peakX - probeReach, peakY - probeReach) &&
                                   within(peakX + probeReach, peakY + probeReach);
+        // All 17 labels first, then the first three distinct others among them: the lookups
+        // then wait on no branch, and mostly a single other cell (or none) lies around.
+        int seen[17];
+        for (int d = 0; d < 17; ++d) {
+            const double x = peakX + probe[d][0], y = peakY + probe[d][1];
+            seen[d] = probesInside ? unchecked.cell(x, y) : labelAt(cells, x, y);
+        }
+        unsigned others = 0, first = 0;
+        for (int d = 0; d < 17; ++d) others |= static_cast<unsigned>(seen[d] > 0 && seen[d] != label) << d;
+        if (others == 0) continue;
+        const int one = seen[std::countr_zero(others)];
+        for (int d = 0; d < 17; ++d) first |= static_cast<unsigned>(seen[d] == one) << d;
+        if ((others & ~first) == 0) {
+            ray.near[0] = one;
+            continue;
+        }
         std::size_t found = 0;
         for (int d = 0; d < 17 && found < ray.near.size(); ++d) {
-            const double x = peakX + probe[d][0], y = peakY + probe[d][1];
-            const int l = probesInside ? unchecked.cell(x, y) : labelAt(cells, x, y);
+            const int l = seen[d];
             if (l <= 0 || l == label ||
                 std::find(ray.near.begin(), ray.near.begin() + found, l) != ray.near.begin() + found)
                 continue;
