@@ -53,14 +53,16 @@ double since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-/// Reads every tissue tile of the slide at level 0 through OpenSlide alone, on `threads` threads.
+/// Reads every tissue tile of the slide at level 0 through OpenSlide alone, on `threads` threads,
+/// in requests of readTileUm: a reference of its own, apart from the analysis's tile size
+/// (OpenSlide 3.4.1 reads the bench slide 40% slower in 384 µm requests than in 256 µm ones).
 nlohmann::json benchRead(const std::string& slide, int threads, bool openslideOnly,
-                         const core::AnalysisParams& params) {
+                         const core::AnalysisParams& params, double readTileUm) {
     const auto source = imaging::openSlide(slide, imaging::SlideOpenOptions{!openslideOnly});
     const auto cal = source->calibration();
     const imaging::TissueDetector detector(params.tiling);
     const auto map = detector.detect(*source);
-    const auto coreSize = std::max<std::int64_t>(16, std::llround(params.tiling.tileSizeUm / cal.mpp()));
+    const auto coreSize = std::max<std::int64_t>(16, std::llround(readTileUm / cal.mpp()));
     imaging::TileGrid grid = imaging::TileGrid::forSlide(*source, coreSize, 0);
     grid.keepTilesWithTissue(map.mask, map.downsample);
     std::atomic<std::size_t> next{0};
@@ -88,6 +90,7 @@ nlohmann::json benchRead(const std::string& slide, int threads, bool openslideOn
     return {{"mode", openslideOnly ? "read-openslide" : "read-fast-tiles"},
             {"slide", slide},
             {"threads", threads},
+            {"request_um", readTileUm},
             {"seconds", s},
             {"cpu_seconds", cpuSeconds() - cpu0},
             {"megapixels", static_cast<double>(pixels.load()) * 1e-6},
@@ -168,6 +171,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
         bool fastTiles = false;
         int size = 2048;
         int repeat = 5;
+        double readTileUm = 256;
         std::string params;
     };
     auto o = std::make_shared<Options>();
@@ -180,6 +184,9 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     cmd->add_option("SLIDE", o->slide, "Slide for read and ihc");
     cmd->add_option("--threads", o->threads, "Threads")->check(CLI::Range(1, 256));
     cmd->add_flag("--fast-tiles", o->fastTiles, "read: decode TIFF tiles with libtiff instead of OpenSlide");
+    cmd->add_option("--read-tile-um", o->readTileUm,
+                    "read: edge of each openslide_read_region request, µm (default 256)")
+        ->check(CLI::Range(16.0, 4096.0));
     cmd->add_option("--params", o->params, "read, ihc: protocol JSON (default: the built-in protocol)");
     cmd->add_option("--size", o->size, "fish: field side in pixels")->check(CLI::Range(256, 16384));
     cmd->add_option("--repeat", o->repeat, "fish: timed repetitions")->check(CLI::Range(1, 1000));
@@ -187,7 +194,8 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
         if (o->mode != "fish" && o->slide.empty())
             throw CLI::ValidationError("SLIDE", "read and ihc need a slide");
         const core::AnalysisParams params = protocolOrDefaults(o->params);
-        nlohmann::json j = o->mode == "read"  ? benchRead(o->slide, o->threads, !o->fastTiles, params)
+        nlohmann::json j = o->mode == "read"
+                               ? benchRead(o->slide, o->threads, !o->fastTiles, params, o->readTileUm)
                            : o->mode == "ihc" ? benchIhc(o->slide, o->threads, params)
                                               : benchFish(o->size, o->repeat);
         std::cout << j.dump() << '\n';
