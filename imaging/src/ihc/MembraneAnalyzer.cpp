@@ -425,12 +425,12 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
             const double x = peakX + probe[d][0], y = peakY + probe[d][1];
             seen[d] = probesInside ? unchecked.cell(x, y) : labelAt(cells, x, y);
         }
-        unsigned others = 0, first = 0;
+        unsigned others = 0, same = 0;  // bit d: seen[d] is another cell; it is the first of them
         for (int d = 0; d < 17; ++d) others |= static_cast<unsigned>(seen[d] > 0 && seen[d] != label) << d;
         if (others == 0) continue;
         const int one = seen[std::countr_zero(others)];
-        for (int d = 0; d < 17; ++d) first |= static_cast<unsigned>(seen[d] == one) << d;
-        if ((others & ~first) == 0) {
+        for (int d = 0; d < 17; ++d) same |= static_cast<unsigned>(seen[d] == one) << d;
+        if ((others & ~same) == 0) {
             ray.near[0] = one;
             continue;
         }
