@@ -499,11 +499,8 @@ double clearRadius(const cv::Mat& labels, int label, cv::Point2d centre, double 
     // Square rings around the centre's pixel: ring d lies at least d - 0.5 from the centre,
     // so the search ends once that exceeds the nearest distance found.
     const double last = std::floor(std::max(0.0, reach)) + 2;
-    for (int d = 0; d <= last && (d - 0.5) * (d - 0.5) <= best2; ++d) {
-        if (d == 0) {
-            visit(px0, py0);
-            continue;
-        }
+    visit(px0, py0);
+    for (int d = 1; d <= last && (d - 0.5) * (d - 0.5) <= best2; ++d) {
         for (int x = px0 - d; x <= px0 + d; ++x) {
             visit(x, py0 - d);
             visit(x, py0 + d);
