@@ -6,6 +6,11 @@ set -euo pipefail
 build=${1:-build/release}
 side=${BENCH_SIDE:-30000}
 out=${BENCH_OUT:-out/bench}
+repeat=${BENCH_REPEAT:-3}
+if ! [[ $repeat =~ ^[1-9][0-9]*$ ]]; then
+  echo "scripts/bench.sh: BENCH_REPEAT must be a positive integer, not '$repeat'" >&2
+  exit 2
+fi
 cli="$build/app/her2scope"
 mkdir -p "$out"
 
@@ -24,8 +29,9 @@ echo
 # The OpenSlide side alone varies by 10-20% between runs on a shared host: each side runs
 # BENCH_REPEAT times (default 3), alternating, and the table gives each side's median and
 # the spread of the per-pair ratios.
-repeat=${BENCH_REPEAT:-3}
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# A space-separated list of numbers, one per line in increasing order.
+sorted() { tr ' ' '\n' | grep -v '^$' | sort -g; }
+median() { sorted | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo "each side run $repeat times, alternating; medians, and the lowest-highest ratio of a read/IHC pair"
 printf '%-8s %-12s %-12s %-7s %-11s %-9s %-10s %-11s %-11s\n' threads "read mm2/s" "IHC mm2/s" ratio "pair range" "ratio-CPU" "IHC RSS" "IHC wall s" "IHC CPU s"
 # Both sides read the same file: have it in the page cache before either is timed.
@@ -44,7 +50,7 @@ for t in 1 2; do
   done
   r=$(median <<<"$rs"); a=$(median <<<"$as"); rc=$(median <<<"$rcs"); ac=$(median <<<"$acs")
   secs[$t]=$(median <<<"$ws")
-  range=$(tr ' ' '\n' <<<"$pairs" | grep -v '^$' | sort -g | awk 'NR==1{lo=$1} {hi=$1} END{printf "%.2f-%.2f", lo, hi}')
+  range=$(sorted <<<"$pairs" | awk 'NR==1{lo=$1} {hi=$1} END{printf "%.2f-%.2f", lo, hi}')
   # ratio: areas per wall second (the target); ratio-CPU: the same from CPU seconds, which
   # a busy machine disturbs less.
   printf '%-8s %-12.3f %-12.3f %-7.2f %-11s %-9.2f %-10s %-11.1f %-11.1f\n' "$t" "$r" "$a" \
