@@ -6,6 +6,9 @@ set -euo pipefail
 build=${1:-build/release}
 side=${BENCH_SIDE:-30000}
 out=${BENCH_OUT:-out/bench}
+# The OpenSlide side alone varies by 10-20% between runs on a shared host: each side runs
+# BENCH_REPEAT times (default 3), alternating, and the table gives each side's median and
+# the spread of the per-pair ratios.
 repeat=${BENCH_REPEAT:-3}
 if ! [[ $repeat =~ ^[1-9][0-9]*$ ]]; then
   echo "scripts/bench.sh: BENCH_REPEAT must be a positive integer, not '$repeat'" >&2
@@ -26,12 +29,10 @@ fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "slide:   $slide (${side}x${side} px at 0.25 um/px)"
 echo
-# The OpenSlide side alone varies by 10-20% between runs on a shared host: each side runs
-# BENCH_REPEAT times (default 3), alternating, and the table gives each side's median and
-# the spread of the per-pair ratios.
 # A space-separated list of numbers, one per line in increasing order.
 sorted() { tr ' ' '\n' | grep -v '^$' | sort -g; }
 median() { sorted | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN{print a/b}'; }
 echo "each side run $repeat times, alternating; medians, and the lowest-highest ratio of a read/IHC pair"
 printf '%-8s %-12s %-12s %-7s %-11s %-9s %-10s %-11s %-11s\n' threads "read mm2/s" "IHC mm2/s" ratio "pair range" "ratio-CPU" "IHC RSS" "IHC wall s" "IHC CPU s"
 # Both sides read the same file: have it in the page cache before either is timed.
@@ -45,7 +46,7 @@ for t in 1 2; do
     r=$(jget mm2_per_s "$read_json"); a=$(jget mm2_per_s "$ihc_json")
     rs+=" $r"; as+=" $a"; ws+=" $(jget seconds "$ihc_json")"
     rcs+=" $(jget cpu_seconds "$read_json")"; acs+=" $(jget cpu_seconds "$ihc_json")"
-    pairs+=" $(awk -v a="$a" -v r="$r" 'BEGIN{print a/r}')"
+    pairs+=" $(div "$a" "$r")"
     rss=$(awk -v m="$rss" -v v="$(jget peak_rss_mb "$ihc_json")" 'BEGIN{print (v > m) ? v : m}')
   done
   r=$(median <<<"$rs"); a=$(median <<<"$as"); rc=$(median <<<"$rcs"); ac=$(median <<<"$acs")
@@ -54,7 +55,7 @@ for t in 1 2; do
   # ratio: areas per wall second (the target); ratio-CPU: the same from CPU seconds, which
   # a busy machine disturbs less.
   printf '%-8s %-12.3f %-12.3f %-7.2f %-11s %-9.2f %-10s %-11.1f %-11.1f\n' "$t" "$r" "$a" \
-    "$(awk -v a="$a" -v r="$r" 'BEGIN{print a/r}')" "$range" "$(awk -v a="$ac" -v r="$rc" 'BEGIN{print r/a}')" \
+    "$(div "$a" "$r")" "$range" "$(div "$rc" "$ac")" \
     "$(awk -v m="$rss" 'BEGIN{printf "%.0f MB", m}')" "${secs[$t]}" "$ac"
 done
 awk -v a="${secs[1]}" -v b="${secs[2]}" 'BEGIN{printf "2 threads vs 1: %.2fx faster\n\n", a/b}'

@@ -184,9 +184,9 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     cmd->add_option("SLIDE", o->slide, "Slide for read and ihc");
     cmd->add_option("--threads", o->threads, "Threads")->check(CLI::Range(1, 256));
     cmd->add_flag("--fast-tiles", o->fastTiles, "read: decode TIFF tiles with libtiff instead of OpenSlide");
-    cmd->add_option("--read-tile-um", o->readTileUm,
-                    "read: edge of each openslide_read_region request, µm (default 256)")
-        ->check(CLI::Range(16.0, 4096.0));
+    cmd->add_option("--read-tile-um", o->readTileUm, "read: edge of each openslide_read_region request, µm")
+        ->check(CLI::Range(16.0, 4096.0))
+        ->capture_default_str();
     cmd->add_option("--params", o->params, "read, ihc: protocol JSON (default: the built-in protocol)");
     cmd->add_option("--size", o->size, "fish: field side in pixels")->check(CLI::Range(256, 16384));
     cmd->add_option("--repeat", o->repeat, "fish: timed repetitions")->check(CLI::Range(1, 1000));
