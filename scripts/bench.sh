@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speed, memory and accuracy in one run, printed as one table (docs/benchmarks.md).
 # Usage: scripts/bench.sh [BUILD_DIR]   (make bench)
-# Env: BENCH_SIDE (default 30000 px), BENCH_OUT (default out/bench), BENCH_REPEAT (default 3).
+# Env: BENCH_SIDE (default 30000 px), BENCH_OUT (default out/bench), BENCH_REPEAT (default 3),
+#      BENCH_COARSE_MPP (default "0.75 1.0"; empty to skip).
 set -euo pipefail
 build=${1:-build/release}
 side=${BENCH_SIDE:-30000}
@@ -14,6 +15,15 @@ if ! [[ $repeat =~ ^[1-9][0-9]*$ ]]; then
   echo "scripts/bench.sh: BENCH_REPEAT must be a positive integer, not '$repeat'" >&2
   exit 2
 fi
+# Coarser analysis pixel sizes (ihc.analysis_mpp) measured after the default: what the ratio
+# would be there, next to what it costs in accuracy.
+coarse=${BENCH_COARSE_MPP-0.75 1.0}
+for m in $coarse; do
+  if ! [[ $m =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+    echo "scripts/bench.sh: BENCH_COARSE_MPP must list pixel sizes in um, not '$m'" >&2
+    exit 2
+  fi
+done
 cli="$build/app/her2scope"
 mkdir -p "$out"
 
@@ -59,6 +69,25 @@ for t in 1 2; do
     "$(awk -v m="$rss" 'BEGIN{printf "%.0f MB", m}')" "${secs[$t]}" "$ac"
 done
 awk -v a="${secs[1]}" -v b="${secs[2]}" 'BEGIN{printf "2 threads vs 1: %.2fx faster\n\n", a/b}'
+
+if [ -n "$coarse" ]; then
+  echo "coarser analysis (ihc.analysis_mpp; default 0.5), 1 thread, one read/IHC pair each, with the IHC phantom accuracy there:"
+  printf '%-9s %-12s %-12s %-7s %-9s %-10s %s\n' "um/px" "read mm2/s" "IHC mm2/s" ratio cells "per cell" "slides right"
+  for m in $coarse; do
+    protocol="$out/analysis-mpp-$m.json"
+    echo "{\"ihc.analysis_mpp\": $m}" > "$protocol"
+    read_json=$("$cli" bench read "$slide" --threads 1)
+    ihc_json=$("$cli" bench ihc "$slide" --threads 1 --params "$protocol")
+    r=$(jget mm2_per_s "$read_json"); a=$(jget mm2_per_s "$ihc_json")
+    acc=$("$cli" accuracy ihc -o "$out/accuracy" --threads 2 --params "$protocol" || true)
+    agree=$(sed -nE 's/^overall per-cell class agreement: ([0-9.]+%).*/\1/p' <<<"$acc")
+    cases=$(grep -cE '^(breast|gastric)-' <<<"$acc" || true)
+    wrong=$(grep -c 'WRONG' <<<"$acc" || true)
+    printf '%-9s %-12.3f %-12.3f %-7.2f %-9s %-10s %s\n' "$m" "$r" "$a" "$(div "$a" "$r")" \
+      "$(jget cells "$ihc_json")" "${agree:-?}" "$((cases - wrong)) of $cases"
+  done
+  echo
+fi
 
 fish_json=$("$cli" bench fish --size 2048 --repeat 5)
 printf 'FISH 2048x2048 three-channel field, 1 core: median %.0f ms wall, %.0f ms thread CPU (%.1f fields/s)\n\n' \
