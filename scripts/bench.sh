@@ -43,6 +43,13 @@ echo
 sorted() { tr ' ' '\n' | grep -v '^$' | sort -g; }
 median() { sorted | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN{print a/b}'; }
+# One OpenSlide read and one analysis of the slide on $1 threads (further arguments go to the
+# analysis): sets read_json and ihc_json, and r and a, their mm2/s.
+run_pair() {
+  read_json=$("$cli" bench read "$slide" --threads "$1")
+  ihc_json=$("$cli" bench ihc "$slide" --threads "$@")
+  r=$(jget mm2_per_s "$read_json"); a=$(jget mm2_per_s "$ihc_json")
+}
 echo "each side run $repeat times, alternating; medians, and the lowest-highest ratio of a read/IHC pair"
 printf '%-8s %-12s %-12s %-7s %-11s %-9s %-10s %-11s %-11s\n' threads "read mm2/s" "IHC mm2/s" ratio "pair range" "ratio-CPU" "IHC RSS" "IHC wall s" "IHC CPU s"
 # Both sides read the same file: have it in the page cache before either is timed.
@@ -51,9 +58,7 @@ declare -A secs
 for t in 1 2; do
   rs="" as="" rcs="" acs="" ws="" pairs="" rss=0
   for ((i = 0; i < repeat; i++)); do
-    read_json=$("$cli" bench read "$slide" --threads "$t")
-    ihc_json=$("$cli" bench ihc "$slide" --threads "$t")
-    r=$(jget mm2_per_s "$read_json"); a=$(jget mm2_per_s "$ihc_json")
+    run_pair "$t"
     rs+=" $r"; as+=" $a"; ws+=" $(jget seconds "$ihc_json")"
     rcs+=" $(jget cpu_seconds "$read_json")"; acs+=" $(jget cpu_seconds "$ihc_json")"
     pairs+=" $(div "$a" "$r")"
@@ -76,9 +81,7 @@ if [ -n "$coarse" ]; then
   for m in $coarse; do
     protocol="$out/analysis-mpp-$m.json"
     echo "{\"ihc.analysis_mpp\": $m}" > "$protocol"
-    read_json=$("$cli" bench read "$slide" --threads 1)
-    ihc_json=$("$cli" bench ihc "$slide" --threads 1 --params "$protocol")
-    r=$(jget mm2_per_s "$read_json"); a=$(jget mm2_per_s "$ihc_json")
+    run_pair 1 --params "$protocol"
     acc=$("$cli" accuracy ihc -o "$out/accuracy" --threads 2 --params "$protocol" || true)
     agree=$(sed -nE 's/^overall per-cell class agreement: ([0-9.]+%).*/\1/p' <<<"$acc")
     cases=$(grep -cE '^(breast|gastric)-' <<<"$acc" || true)
