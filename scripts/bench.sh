@@ -82,12 +82,18 @@ if [ -n "$coarse" ]; then
     protocol="$out/analysis-mpp-$m.json"
     echo "{\"ihc.analysis_mpp\": $m}" > "$protocol"
     run_pair 1 --params "$protocol"
+    # Slides right from the report's per-case verdicts: a case that fails with an error is
+    # one of them, and counts as wrong. A report left by an earlier run is not read.
+    report="$out/accuracy/ihc/ihc-accuracy.json"
+    rm -f "$report"
     acc=$("$cli" accuracy ihc -o "$out/accuracy" --threads 2 --params "$protocol" || true)
     agree=$(sed -nE 's/^overall per-cell class agreement: ([0-9.]+%).*/\1/p' <<<"$acc")
-    cases=$(grep -cE '^(breast|gastric)-' <<<"$acc" || true)
-    wrong=$(grep -c 'WRONG' <<<"$acc" || true)
+    slides="?"
+    if [ -f "$report" ]; then
+      slides="$(grep -c '"right": true' "$report" || true) of $(grep -c '"right":' "$report" || true)"
+    fi
     printf '%-9s %-12.3f %-12.3f %-7.2f %-9s %-10s %s\n' "$m" "$r" "$a" "$(div "$a" "$r")" \
-      "$(jget cells "$ihc_json")" "${agree:-?}" "$((cases - wrong)) of $cases"
+      "$(jget cells "$ihc_json")" "${agree:-?}" "$slides"
   done
   echo
 fi
