@@ -87,13 +87,13 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
             const auto* p = rgb.ptr<cv::Vec3b>(y);
             for (int x = keep.x; x < keep.x + keep.width; ++x) {
                 if (!t[x]) continue;
-                const float r = m_stains.residual(p[x]);
+                const float r = m_reference.residual(p[x]);
                 s.tissuePixels += 1;
                 s.hematoxylinSum += h[x];
                 s.dabSum += d[x];
                 s.residualSum += r;
                 if (d[x] >= m_params.stainedOd) s.dabPixels += 1;
-                if (r >= 0.1f && r > h[x] && r > d[x]) s.eosinPixels += 1;
+                if (r >= 0.1f) s.eosinPixels += 1;
             }
         }
         *stats = s;

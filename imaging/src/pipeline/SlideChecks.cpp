@@ -32,12 +32,15 @@ std::string stainProblem(const IhcRegionStats& stats, const core::IhcParams& par
     const double meanH = stats.hematoxylinSum / stats.tissuePixels;
     const double meanDab = stats.dabSum / stats.tissuePixels;
     const double meanResidual = stats.residualSum / stats.tissuePixels;
-    // H&E: eosin dominates and DAB does not: the mean residual (eosin) OD is high relative to
-    // hematoxylin, or a quarter of the tissue is eosin-dominated (pink) where nuclei are dense.
-    // A DAB-stained slide (any score, including 0 with its hematoxylin-only tissue) has almost
-    // no residual OD: the eosin axis is orthogonal to both of its stains.
+    // H&E: a quarter of the tissue carries eosin (0.1 OD or more on the reference matrix), or
+    // the mean eosin OD is high relative to hematoxylin and above the DAB. A DAB-stained slide
+    // (any score, including 0 with its hematoxylin-only tissue) has almost none: under 0.1% of
+    // its tissue on real DAB scans, about 1% on a 3+ phantom, against 42-71% on real H&E
+    // (Aperio and frozen-section TCGA scans). The share is not weighed against the DAB: real
+    // eosin absorbs more blue than the reference eosin vector, so on H&E the "DAB" channel
+    // reads as much OD as the eosin one.
     const double pinkFraction = stats.eosinPixels / stats.tissuePixels;
-    if ((meanResidual > params.eosinRatio * meanH || pinkFraction >= 0.25) && meanResidual > meanDab)
+    if (pinkFraction >= 0.25 || (meanResidual > params.eosinRatio * meanH && meanResidual > meanDab))
         return "no DAB stain found: the tissue is stained pink (eosin), as in H&E, not by DAB";
     return {};
 }

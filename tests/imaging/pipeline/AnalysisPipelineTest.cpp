@@ -2,6 +2,8 @@
 // and refusals of input that is not a DAB IHC.
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <memory>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -10,6 +12,7 @@
 #include "her2/core/Errors.hpp"
 #include "her2/imaging/AnalysisPipeline.hpp"
 #include "her2/imaging/IhcPhantom.hpp"
+#include "her2/imaging/SlideSource.hpp"
 #include "her2/imaging/TileGrid.hpp"
 #include "her2/imaging/TissueDetector.hpp"
 
@@ -63,6 +66,13 @@ public:
 private:
     core::CancelToken& m_token;
 };
+
+/// The slide at a path under the shared test data, with `mpp` where the file has none.
+std::unique_ptr<imaging::SlideSource> testSlide(const std::string& relative, double mpp = 0.25) {
+    auto s = imaging::openSlide(std::filesystem::path(HER2_TESTDATA_DIR) / relative);
+    if (!s->calibration().calibrated()) s->setCalibration({mpp, mpp, "test: assumed"});
+    return s;
+}
 
 }  // namespace
 
@@ -180,6 +190,29 @@ TEST(Pipeline_Ihc, he_like_slide_is_not_scorable_no_dab) {
     EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
     EXPECT_FALSE(a.report.score.has_value());
     EXPECT_NE(a.report.reason.find("no DAB stain found"), std::string::npos) << a.report.reason;
+}
+
+TEST(Pipeline_Ihc, real_he_slides_are_refused_as_eosin_not_scored) {
+    // Real H&E scans: an Aperio resection (the estimated hematoxylin vector and the DAB
+    // channel take up much of its eosin) and a TCGA frozen section. Neither may get a score.
+    for (const char* name : {"slides/cmu-1-small-region.svs", "slides/tcga-cr-7395-01a-01-ts1.svs"}) {
+        const auto s = testSlide(name);
+        const auto a = runIhc(*s, core::AnalysisParams{});
+        EXPECT_EQ(a.report.status, core::Her2Status::NotScorable) << name;
+        EXPECT_FALSE(a.report.score.has_value()) << name;
+        EXPECT_NE(a.report.reason.find("eosin"), std::string::npos) << name << ": " << a.report.reason;
+    }
+}
+
+TEST(Pipeline_Ihc, real_dab_ihc_is_not_refused_as_eosin) {
+    // Real DAB IHC regions from another lab (DeepLIIF): scored, never taken for H&E.
+    for (const char* name :
+         {"ihc/deepliif-rois/ROI_1.png", "ihc/deepliif-rois/ROI_7.png", "ihc/deepliif-rois/ROI_127.png"}) {
+        const auto s = testSlide(name);
+        const auto a = runIhc(*s, core::AnalysisParams{});
+        EXPECT_TRUE(a.report.score.has_value()) << name << ": " << a.report.reason;
+        EXPECT_EQ(a.report.reason.find("eosin"), std::string::npos) << name << ": " << a.report.reason;
+    }
 }
 
 TEST(Pipeline_Ihc, negative_phantom_scores_zero_not_refused) {

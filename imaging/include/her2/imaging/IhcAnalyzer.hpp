@@ -17,9 +17,12 @@ struct IhcRegionStats {
     double tissuePixels = 0;
     double hematoxylinSum = 0;  ///< sum of hematoxylin OD over tissue pixels
     double dabSum = 0;          ///< sum of DAB OD over tissue pixels
-    double residualSum = 0;     ///< sum of residual (eosin for the default matrix) OD
-    double dabPixels = 0;       ///< tissue pixels with DAB OD >= ihc.stainedOd
-    double eosinPixels = 0;     ///< tissue pixels where residual (eosin) OD >= 0.1 dominates both stains
+    /// Sum of eosin OD: the residual of the reference H-E-DAB matrix, whatever the slide's
+    /// stain vectors (a hematoxylin or DAB vector fitted to an H&E slide takes up part of its
+    /// eosin and would hide it).
+    double residualSum = 0;
+    double dabPixels = 0;    ///< tissue pixels with DAB OD >= ihc.stainedOd
+    double eosinPixels = 0;  ///< tissue pixels with eosin OD (as residualSum) >= 0.1
     void add(const IhcRegionStats& o) noexcept {
         eosinPixels += o.eosinPixels;
         tissuePixels += o.tissuePixels;
@@ -81,6 +84,7 @@ private:
     core::RuleSetId m_rules;
     double m_mpp;
     StainSeparation m_stains;
+    StainSeparation m_reference;  ///< the reference H-E-DAB matrix, for the eosin statistics
     double m_backgroundOd;
 };
 
