@@ -21,9 +21,29 @@ bool isDarkField(const cv::Mat& rgb) {
     return median < 80;
 }
 
+bool isGrey(const cv::Mat& rgb) {
+    if (rgb.empty() || rgb.type() != CV_8UC3) return false;
+    // Stained tissue has colour even where pale: hematoxylin at 0.05 OD already differs by
+    // about 12 grey levels between its red and blue channels. Glass (darkest channel 235 or
+    // brighter) is left out; JPEG grey keeps its channels within a few levels.
+    std::size_t tissue = 0, coloured = 0;
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto* p = rgb.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+            const auto [lo, hi] = std::minmax({p[x][0], p[x][1], p[x][2]});
+            if (lo >= 235) continue;
+            ++tissue;
+            if (hi - lo >= 8) ++coloured;
+        }
+    }
+    return tissue > 0 && coloured * 50 < tissue;
+}
+
 std::string brightFieldProblem(const cv::Mat& rgb) {
     if (isDarkField(rgb))
         return "no DAB stain found: the image has a dark background (fluorescence?), not a bright-field IHC";
+    if (isGrey(rgb))
+        return "the image is grey (no colour): DAB cannot be told from hematoxylin without colour";
     return {};
 }
 

@@ -15,7 +15,12 @@ namespace her2::imaging::detail {
 /// tissue, even dense 3+ DAB, keeps its least-absorbed channel well above that.
 bool isDarkField(const cv::Mat& rgb);
 
-/// Empty when `rgb` can be a bright-field IHC image; otherwise the reason it cannot.
+/// True when a low-resolution RGB image has no colour: fewer than 2% of its non-glass pixels
+/// have channels 8 or more grey levels apart (a greyscale scan or export).
+bool isGrey(const cv::Mat& rgb);
+
+/// Empty when `rgb` can be a bright-field IHC image (not dark field, not grey); otherwise the
+/// reason it cannot.
 std::string brightFieldProblem(const cv::Mat& rgb);
 
 /// Empty when the tissue's stains look like a DAB IHC; otherwise the reason ("no DAB stain

@@ -192,6 +192,19 @@ TEST(Pipeline_Ihc, he_like_slide_is_not_scorable_no_dab) {
     EXPECT_NE(a.report.reason.find("no DAB stain found"), std::string::npos) << a.report.reason;
 }
 
+TEST(Pipeline_Ihc, grey_image_is_not_scorable_not_scored_zero) {
+    // A greyscale export of a 3+ field: without colour, DAB and hematoxylin cannot be told
+    // apart, and the deconvolution would read no DAB at all: a false 0.
+    cv::Mat grey, rgb;
+    cv::cvtColor(phantomField(), grey, cv::COLOR_RGB2GRAY);
+    cv::cvtColor(grey, rgb, cv::COLOR_GRAY2RGB);
+    const MatSource s(rgb, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
+    EXPECT_FALSE(a.report.score.has_value());
+    EXPECT_NE(a.report.reason.find("grey"), std::string::npos) << a.report.reason;
+}
+
 TEST(Pipeline_Ihc, real_he_slides_are_refused_as_eosin_not_scored) {
     // Real H&E scans: an Aperio resection (the estimated hematoxylin vector and the DAB
     // channel take up much of its eosin) and a TCGA frozen section. Neither may get a score.
