@@ -353,6 +353,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
             while (keepEnd > b && pastMidLine(keepEnd - 1)) --keepEnd;
             while (keepEnd < e && !pastMidLine(keepEnd)) ++keepEnd;
             if (keepEnd < e) {
+                ray.cutLimit = radii[keepEnd];
                 // Cut at the limit: DAB still rising there is the flank of the neighbour's
                 // membrane, not a ridge of this cell's. Strip it back to the last local
                 // maximum, so that only a membrane peaking on this side counts.
@@ -564,6 +565,7 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
     const MembraneTrace& self = traces[static_cast<std::size_t>(label)];
     const std::size_t rays = self.rays.size();
     std::vector<RayUse> use(rays, RayUse::Cut);
+    const double band = std::max(1.0, m_params.membraneWidthUm / m_mpp);  // px, as in trace()
     // Own evidence of a cell, leaving out the rays that face one neighbour: the stained
     // fraction of the rest of its outline and their mean peak, from the mid-line readings.
     struct Rest {
@@ -651,12 +653,9 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
         const MembraneTrace& other = traces[static_cast<std::size_t>(nb)];
         const Rest mine = restOf(self, nb), theirs = restOf(other, label);
         // A cell has its own membrane when the rest of its outline is stained at all
-        // (ihc.min_stained_fraction), and a ring when at least a U-shaped arc of it is
-        // (ihc.lateral_fraction).
+        // (ihc.min_stained_fraction).
         const bool mineOwn = mine.fraction >= m_params.minStainedFraction;
         const bool theirsOwn = theirs.fraction >= m_params.minStainedFraction;
-        const bool mineRing = mine.fraction >= m_params.lateralFraction;
-        const bool theirsRing = theirs.fraction >= m_params.lateralFraction;
         const bool mineRunsOn = flankOf(self, nb) >= 0.5;
         const bool theirsRunOn = flankOf(other, label) >= 0.5;
         for (std::size_t j = k; j < rays; ++j) {
@@ -664,12 +663,13 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
             if (ray.neighbour != nb) continue;
             if (use[j] == RayUse::Drop) {
                 continue;
-            } else if (theirsRunOn && !mineRunsOn && !mineRing) {
+            } else if (theirsRunOn && !mineRunsOn) {
                 // The neighbour's stained arc (or ring) runs on into the shared border and this
                 // cell's outline is unstained on both sides of it: the stain between them is
-                // the neighbour's.
+                // the neighbour's, even when the rest of this cell's outline is stained (a
+                // U-shaped cell whose open side faces the neighbour).
                 use[j] = RayUse::Drop;
-            } else if (mineRunsOn && !theirsRunOn && !theirsRing) {
+            } else if (mineRunsOn && !theirsRunOn) {
                 // Conversely, this cell's arc runs on along the border: all of the stain
                 // between them is this cell's.
                 use[j] = RayUse::Full;
@@ -680,10 +680,15 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
                 // completes this cell's outline, but only a reading on this cell's side that is
                 // not far brighter than its own membrane elsewhere, next to a brighter
                 // neighbour, gives it intensity.
+                // A whole reading that peaks more than a membrane width past the mid-line
+                // read the neighbour's own band, wholly on its side: the two bands merge near
+                // the mid-line. This cell's outline has a gap there (a U-shaped cell whose
+                // open side faces a stained neighbour).
                 const bool cutOn = stained(ray.cut, self.cytoplasmMedian);
                 const bool brighter =
                     ray.cut.peak > kIntensityRatio * mine.peak && theirs.peak > kIntensityRatio * mine.peak;
-                if (!cutOn && stained(ray.full, self.cytoplasmMedian))
+                const bool merged = ray.full.radius <= ray.cutLimit + band;
+                if (!cutOn && merged && stained(ray.full, self.cytoplasmMedian))
                     use[j] = RayUse::Completion;
                 else if (cutOn && brighter)
                     use[j] = RayUse::Completion;

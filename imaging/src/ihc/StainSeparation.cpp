@@ -78,6 +78,11 @@ StainSeparation::StainSeparation(const StainVectors& vectors) : m_vectors(vector
         for (int c = 0; c < 3; ++c)
             for (int v = 0; v < 256; ++v)
                 m_lut[s][c][v] = static_cast<float>(table[v] * inv(c, stainColumn[s]));
+    // hematoxylin - dabLeak * DAB before the clip at 0: a linear change of the H column.
+    if (vectors.dabLeak != 0)
+        for (int c = 0; c < 3; ++c)
+            for (int v = 0; v < 256; ++v)
+                m_lut[0][c][v] = static_cast<float>(table[v] * (inv(c, 0) - vectors.dabLeak * inv(c, 2)));
 }
 
 StainImages StainSeparation::separate(const cv::Mat& rgb) const {
@@ -198,13 +203,12 @@ StainVectors StainSeparation::estimate(const cv::Mat& rgb, const cv::Mat& mask, 
 
 namespace {
 
-/// Median OD direction of dense pixels (OD norm >= 0.25) where `vectors` give hematoxylin
-/// >= 0.15 and DAB below `maxDabRatio` times hematoxylin; nullopt with fewer than 1000.
-std::optional<Vec3> nuclearDirection(const cv::Mat& rgb, const cv::Mat& mask, const StainVectors& vectors,
-                                     double maxDabRatio) {
+/// Calls f(od, stains) for about 400,000 pixels of `rgb` spread evenly (under `mask` if not
+/// empty): the pixel's OD row and its hematoxylin, residual, DAB under `vectors`.
+template <typename F>
+void forSampledPixels(const cv::Mat& rgb, const cv::Mat& mask, const StainVectors& vectors, F&& f) {
     const auto& t = odTable();
     const Eigen::Matrix3d inv = stainMatrix(vectors).inverse();
-    std::array<std::vector<float>, 3> channel;
     const std::size_t step = std::max<std::size_t>(1, rgb.total() / 400000);
     std::size_t k = 0;
     for (int y = 0; y < rgb.rows; ++y) {
@@ -213,14 +217,22 @@ std::optional<Vec3> nuclearDirection(const cv::Mat& rgb, const cv::Mat& mask, co
         for (int x = 0; x < rgb.cols; ++x, ++k) {
             if (k % step || (mk && !mk[x])) continue;
             const Eigen::RowVector3d o(t[p[x][0]], t[p[x][1]], t[p[x][2]]);
-            const double norm = o.norm();
-            if (norm < 0.25) continue;
-            const Eigen::RowVector3d c = o * inv;  // hematoxylin, residual, DAB
-            if (c[0] < 0.15 || c[2] >= maxDabRatio * c[0]) continue;
-            for (std::size_t i = 0; i < 3; ++i)
-                channel[i].push_back(static_cast<float>(o[static_cast<Eigen::Index>(i)] / norm));
+            f(o, Eigen::RowVector3d(o * inv));
         }
     }
+}
+
+/// Median OD direction of dense pixels (OD norm >= 0.25) where `vectors` give hematoxylin
+/// >= 0.15 and DAB below `maxDabRatio` times hematoxylin; nullopt with fewer than 1000.
+std::optional<Vec3> nuclearDirection(const cv::Mat& rgb, const cv::Mat& mask, const StainVectors& vectors,
+                                     double maxDabRatio) {
+    std::array<std::vector<float>, 3> channel;
+    forSampledPixels(rgb, mask, vectors, [&](const Eigen::RowVector3d& o, const Eigen::RowVector3d& c) {
+        const double norm = o.norm();
+        if (norm < 0.25 || c[0] < 0.15 || c[2] >= maxDabRatio * c[0]) return;
+        for (std::size_t i = 0; i < 3; ++i)
+            channel[i].push_back(static_cast<float>(o[static_cast<Eigen::Index>(i)] / norm));
+    });
     if (channel[0].size() < 1000) return std::nullopt;
     Vec3 h{};
     for (std::size_t c = 0; c < 3; ++c) {
@@ -229,6 +241,24 @@ std::optional<Vec3> nuclearDirection(const cv::Mat& rgb, const cv::Mat& mask, co
         h[c] = v[v.size() / 2];
     }
     return normalised(h);
+}
+
+/// Median hematoxylin / DAB ratio (with `vectors`) of sampled pixels whose DAB is >= 0.15 OD
+/// and above their hematoxylin: outside nuclei the hematoxylin there is DAB read as
+/// hematoxylin. 0 with fewer than 1000 such pixels or fewer than 0.5% of the tissue (OD
+/// norm >= 0.15): a slide with little DAB has little to correct.
+double dabLeakOf(const cv::Mat& rgb, const cv::Mat& mask, const StainVectors& vectors) {
+    std::vector<float> ratio;
+    std::size_t tissue = 0;
+    forSampledPixels(rgb, mask, vectors, [&](const Eigen::RowVector3d& o, const Eigen::RowVector3d& c) {
+        if (o.norm() < 0.15) return;
+        ++tissue;
+        if (c[2] >= 0.15 && c[2] > c[0]) ratio.push_back(static_cast<float>(std::max(0.0, c[0]) / c[2]));
+    });
+    if (ratio.size() < 1000 || ratio.size() * 200 < tissue) return 0;
+    std::nth_element(ratio.begin(), ratio.begin() + static_cast<std::ptrdiff_t>(ratio.size() / 2),
+                     ratio.end());
+    return ratio[ratio.size() / 2];
 }
 
 }  // namespace
@@ -244,10 +274,14 @@ StainVectors StainSeparation::estimateHematoxylin(const cv::Mat& rgb, const cv::
     for (const double maxDabRatio : {1.0, 0.15}) {
         const std::optional<Vec3> h = nuclearDirection(rgb, mask, out, maxDabRatio);
         // A direction far from any hematoxylin, or drifting towards DAB, is not trusted.
-        if (!h || angleDeg(*h, defaults.hematoxylin) > 25 || angleDeg(*h, defaults.dab) < 20) return defaults;
+        if (!h || angleDeg(*h, defaults.hematoxylin) > 25 || angleDeg(*h, defaults.dab) < 20) {
+            out = defaults;
+            break;
+        }
         out.hematoxylin = *h;
         out.source = "slide-hematoxylin";
     }
+    out.dabLeak = dabLeakOf(rgb, mask, out);
     return out;
 }
 

@@ -87,7 +87,8 @@ std::string reportJson(const SlideAnalysis& a, int indent) {
             j["stain_vectors"] = {{"source", a.stains->source},
                                   {"hematoxylin", vec(a.stains->hematoxylin)},
                                   {"dab", vec(a.stains->dab)},
-                                  {"residual", vec(a.stains->residual)}};
+                                  {"residual", vec(a.stains->residual)},
+                                  {"dab_leak", round4(a.stains->dabLeak)}};
         }
         j["percent"] = {{"0", round4(r.ihc.percent[0])},
                         {"1+", round4(r.ihc.percent[1])},

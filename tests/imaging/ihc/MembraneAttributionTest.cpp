@@ -162,3 +162,67 @@ TEST(Ihc_MembraneAttribution, a_cell_clipped_by_the_tile_edge_is_left_to_the_pai
     EXPECT_TRUE(c.own[1]);
     EXPECT_GT(c.measures.completeness, 0.4);
 }
+
+namespace {
+
+/// Gives rays [begin, end) of `t` an unstained mid-line reading and a whole reading that
+/// finds a strong band at `radius`, with the cut ending at `cutLimit`: the band lies across
+/// the border, on the neighbour's side.
+void bandAcrossTheBorder(MembraneTrace& t, std::size_t begin, std::size_t end, float radius, float cutLimit) {
+    for (std::size_t k = begin; k < end; ++k) {
+        MembraneRay& ray = t.rays[k];
+        ray.cut = MembraneRay::Reading{};
+        ray.cut.radius = 10;
+        ray.full.peak = static_cast<float>(kStrongOd);
+        ray.full.radius = radius;
+        ray.full.memberSum = static_cast<float>(3 * kStrongOd);
+        ray.full.memberCount = 3;
+        ray.full.widthUm = 1.5f;
+        ray.cutLimit = cutLimit;
+    }
+}
+
+}  // namespace
+
+TEST(Ihc_MembraneAttribution, a_u_shaped_cell_keeps_its_open_side_where_the_neighbours_arc_runs_on) {
+    // Cell 1: a U-shaped arc of its own (rays 0-59, 20 of 36 sectors) and an open side (rays
+    // 60-107). Rays 72-99 of the open side face cell 2, whose own arc runs on along their
+    // shared border (its rays on both flanks are stained); their whole readings find cell
+    // 2's band. The rest of cell 1's outline is stained, but its flanks of that border are
+    // not: the band is cell 2's, and cell 1 stays U-shaped.
+    std::vector<MembraneTrace> traces(6);
+    traces[1] = makeTrace({{0, 60, 4, true}, {60, 72, 5, false}, {72, 100, 2, false}, {100, 108, 5, false}});
+    bandAcrossTheBorder(traces[1], 72, 100, 20, 18.5f);
+    traces[2] = makeTrace({{0, 30, 1, true}, {30, 60, 3, true}, {60, 96, 3, false}, {96, 108, 3, true}});
+    traces[3] = makeTrace({{0, 108, 2, true}});
+    traces[4] = makeTrace({{0, 108, 1, true}});
+    traces[5] = makeTrace({{0, 108, 1, false}});
+    const CellOne c = attributeCellOne(traces);
+    for (std::size_t k = 72; k < 100; ++k) EXPECT_EQ(c.use[k], RayUse::Drop) << "ray " << k;
+    EXPECT_NEAR(c.measures.completeness, 20.0 / 36.0, 1e-9);
+}
+
+TEST(Ihc_MembraneAttribution, a_band_well_past_the_mid_line_does_not_complete_the_outline) {
+    // Cells 1 and 2 are both stained elsewhere and both arcs run on into their border (rays
+    // 0-17 of cell 1 face cell 2), so neither continuity rule decides. Rays 0-17 lose the
+    // band at the mid-line. Where the whole reading peaks within a membrane width (1.5 µm =
+    // 3 px) of the cut's end, the two bands merge into one ridge and the ray completes the
+    // outline; 4 px past it, the band is the neighbour's alone.
+    auto scene = [](float peakRadius) {
+        std::vector<MembraneTrace> traces(6);
+        traces[1] =
+            makeTrace({{0, 18, 2, false}, {18, 54, 4, true}, {54, 105, 4, false}, {105, 108, 4, true}});
+        bandAcrossTheBorder(traces[1], 0, 18, peakRadius, 18.5f);
+        traces[2] = makeTrace({{0, 18, 1, false}, {18, 60, 5, true}, {60, 108, 5, false}});
+        traces[4] = makeTrace({{0, 108, 1, true}});
+        traces[5] = makeTrace({{0, 108, 2, true}});
+        return traces;
+    };
+    const CellOne merged = attributeCellOne(scene(21.0f));
+    const CellOne apart = attributeCellOne(scene(22.5f));
+    for (std::size_t k = 0; k < 18; ++k) {
+        EXPECT_EQ(merged.use[k], RayUse::Completion) << "ray " << k;
+        EXPECT_EQ(apart.use[k], RayUse::Cut) << "ray " << k;
+    }
+    EXPECT_NEAR(merged.measures.completeness - apart.measures.completeness, 6.0 / 36.0, 1e-9);
+}

@@ -99,10 +99,13 @@ TEST(Ihc_StainSeparation, pure_colours_separate) {
 
 namespace {
 
-/// Nuclei of a given hematoxylin direction (OD 0.2-0.6) on pale cytoplasm, a share of them
-/// under DAB membranes (OD 0.1-0.8): RGB by Beer-Lambert, 8-bit noise included.
-cv::Mat renderHematoxylinDab(const std::array<double, 3>& hematoxylin, int size, std::uint64_t seed) {
-    const StainVectors v = StainVectors::defaultHDab();
+/// Nuclei of a given hematoxylin direction (OD 0.2-0.6) on pale cytoplasm (0.05), a share of
+/// them under DAB membranes (OD 0.1-0.8, of a given DAB direction): RGB by Beer-Lambert,
+/// 8-bit noise included.
+cv::Mat renderHematoxylinDab(const std::array<double, 3>& hematoxylin, int size, std::uint64_t seed,
+                             const std::array<double, 3>& dab = StainVectors::defaultHDab().dab) {
+    StainVectors v = StainVectors::defaultHDab();
+    v.dab = dab;
     cv::RNG rng(seed);
     cv::Mat rgb(size, size, CV_8UC3);
     for (int y = 0; y < size; ++y)
@@ -173,4 +176,38 @@ TEST(Ihc_StainSeparation, one_pass_with_od_sum_equals_separate_and_od_sum) {
     for (int y = 0; y < rgb.rows; ++y)
         for (int x = 0; x < rgb.cols; ++x)
             ASSERT_EQ(sep.residual(rgb.at<cv::Vec3b>(y, x)), st.residual.at<float>(y, x)) << x << "," << y;
+}
+
+TEST(Ihc_StainSeparation, slide_hematoxylin_removes_an_off_reference_dab_from_the_hematoxylin) {
+    // A DAB a quarter of the way from the reference towards hematoxylin (a darker, less
+    // saturated brown): the reference matrix reads part of every membrane as hematoxylin,
+    // where nuclei would then be found.
+    const StainVectors def = StainVectors::defaultHDab();
+    std::array<double, 3> dab{};
+    for (std::size_t c = 0; c < 3; ++c) dab[c] = 0.75 * def.dab[c] + 0.25 * def.hematoxylin[c];
+    const cv::Mat rgb = renderHematoxylinDab(def.hematoxylin, 512, 5, dab);
+    const StainVectors est = StainSeparation::estimateHematoxylin(rgb);
+    EXPECT_GT(est.dabLeak, 0.25);
+    EXPECT_LT(est.dabLeak, 0.6);
+    // A stained membrane (the top row of cell 34: DAB 0.22 over the 0.05 counterstain) and
+    // the centre of an unstained nucleus.
+    const cv::Rect membrane(32 + 4, 16, 8, 1), nucleus(16 + 6, 6, 4, 4);
+    StainVectors noLeak = est;
+    noLeak.dabLeak = 0;
+    const auto with = StainSeparation(est).separate(rgb), without = StainSeparation(noLeak).separate(rgb);
+    EXPECT_GT(cv::mean(without.hematoxylin(membrane))[0], 0.1);
+    EXPECT_NEAR(cv::mean(with.hematoxylin(membrane))[0], 0.05, 0.025);
+    EXPECT_NEAR(cv::mean(with.hematoxylin(nucleus))[0], cv::mean(without.hematoxylin(nucleus))[0], 0.01);
+    // The DAB channel is the same either way.
+    EXPECT_EQ(cv::countNonZero(with.dab != without.dab), 0);
+}
+
+TEST(Ihc_StainSeparation, dab_leak_is_small_with_the_reference_dab_and_zero_without_dab) {
+    // With the reference DAB only the pale counterstain under the membranes reads as leak.
+    const StainVectors def = StainVectors::defaultHDab();
+    EXPECT_LT(StainSeparation::estimateHematoxylin(renderHematoxylinDab(def.hematoxylin, 512, 6)).dabLeak,
+              0.15);
+    // No DAB at all (HER2 0): nothing to measure.
+    const cv::Mat rgb = renderHematoxylinDab(def.hematoxylin, 512, 7, {0, 0, 0});
+    EXPECT_EQ(StainSeparation::estimateHematoxylin(rgb).dabLeak, 0.0);
 }

@@ -1,5 +1,6 @@
 // The whole-slide IHC pipeline on small in-memory slides: tiling and merge, cancel, ROI,
 // and refusals of input that is not a DAB IHC.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -226,6 +227,22 @@ TEST(Pipeline_Ihc, real_dab_ihc_is_not_refused_as_eosin) {
         EXPECT_TRUE(a.report.score.has_value()) << name << ": " << a.report.reason;
         EXPECT_EQ(a.report.reason.find("eosin"), std::string::npos) << name << ": " << a.report.reason;
     }
+}
+
+TEST(Pipeline_Ihc, nuclei_of_a_real_dab_region_are_nucleus_sized_and_round) {
+    // DeepLIIF ROI 1: brown cytoplasm whose DAB is a few degrees off the reference vector.
+    // Read with the reference DAB, that brown shows in the hematoxylin channel and nuclei
+    // grew over their cytoplasm (median circularity 0.81, 90th percentile area 146 µm²);
+    // with the slide's DAB leak removed they are round and 6-7 µm across.
+    const auto s = testSlide("ihc/deepliif-rois/ROI_1.png");
+    const auto a = runIhc(*s, core::AnalysisParams{});
+    ASSERT_GT(a.cells.size(), 500u);
+    std::vector<float> area(a.cells.nucleusAreaUm2.begin(), a.cells.nucleusAreaUm2.end());
+    std::vector<float> round(a.cells.nucleusCircularity.begin(), a.cells.nucleusCircularity.end());
+    std::sort(area.begin(), area.end());
+    std::sort(round.begin(), round.end());
+    EXPECT_GE(round[round.size() / 2], 0.9f);
+    EXPECT_LE(area[area.size() * 9 / 10], 100.f);
 }
 
 TEST(Pipeline_Ihc, negative_phantom_scores_zero_not_refused) {

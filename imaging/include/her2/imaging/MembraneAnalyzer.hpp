@@ -1,6 +1,7 @@
 #pragma once
 /// @file Per-cell membrane measures: stained-membrane DAB OD, thickness and completeness.
 #include <array>
+#include <limits>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -37,6 +38,9 @@ struct MembraneRay {
     /// a third cell's membrane.
     std::array<int, 3> near{};
     float edge = 0;  ///< last radius inside the cell's own territory, px
+    /// Where the cut reading ends (0.5 µm past the mid-line, before a rising flank is
+    /// stripped), px; infinity when the mid-line is not reached.
+    float cutLimit = std::numeric_limits<float>::infinity();
 };
 
 /// Every ray of one cell, and the cytoplasm level its membrane is judged against.

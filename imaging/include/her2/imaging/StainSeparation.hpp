@@ -14,7 +14,12 @@ struct StainVectors {
     std::array<double, 3> hematoxylin{};
     std::array<double, 3> dab{};
     std::array<double, 3> residual{};  ///< eosin for the default H-E-DAB matrix
-    std::string source = "default";    ///< "default", "estimated" or "slide-hematoxylin"
+    /// Hematoxylin OD that one OD of DAB leaves in the hematoxylin channel, removed from it
+    /// (hematoxylin - dabLeak * DAB). A lab's DAB a few degrees off the reference vector
+    /// shows in the hematoxylin channel: brown cytoplasm then reads as pale nuclei. The DAB
+    /// channel itself is unchanged. 0 unless measured (estimateHematoxylin).
+    double dabLeak = 0;
+    std::string source = "default";  ///< "default", "estimated" or "slide-hematoxylin"
 
     /// Ruifrok-Johnston H-E-DAB exactly as scikit-image's rgb_from_hed (the published rows,
     /// whose norms are within 0.3% of 1), so results can be checked against rgb2hed.
@@ -67,7 +72,9 @@ public:
     /// wrong hematoxylin vector leaks nuclear stain into the DAB channel: a few hundredths
     /// of OD on every cell, the size of a faint 1+ membrane. Falls back to the defaults with
     /// fewer than 1000 such pixels or a direction more than 25 degrees from the default.
-    /// Thread-safe.
+    /// Then dabLeak: the median hematoxylin / DAB ratio of dense DAB-dominant pixels
+    /// (DAB >= 0.15 OD and above the hematoxylin), when they are at least 1000 and 0.5% of
+    /// the tissue pixels; 0 otherwise. Thread-safe.
     static StainVectors estimateHematoxylin(const cv::Mat& rgb, const cv::Mat& mask = {});
 
 private:
