@@ -1,6 +1,7 @@
 // her2scope score and batch end to end on real slides: mixed folders, resume, shards,
 // protocols, and outputs other tools must open.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -191,5 +192,20 @@ TEST(Cli_Score, ihc_json_keys_and_outputs_that_qupath_opens) {
         EXPECT_TRUE(f.contains("nucleusGeometry"));
     }
     EXPECT_TRUE(fs::exists(out / "skimage-ihc.overlay.png"));
-    EXPECT_TRUE(fs::exists(out / "skimage-ihc.cells.csv"));
+    // Cells CSV: the nucleus centre comes last, within a cell radius (12 µm = 24 px) of the
+    // cell's centroid, and apart from it in some cells.
+    const auto rows = readCsv(out / "skimage-ihc.cells.csv");
+    ASSERT_GT(rows.size(), 50u);
+    ASSERT_GE(rows[0].size(), 18u);
+    EXPECT_EQ(rows[0][16], "nucleus_x");
+    EXPECT_EQ(rows[0][17], "nucleus_y");
+    std::size_t apart = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        ASSERT_EQ(rows[i].size(), rows[0].size());
+        const double d = std::hypot(std::stod(rows[i][16]) - std::stod(rows[i][1]),
+                                    std::stod(rows[i][17]) - std::stod(rows[i][2]));
+        EXPECT_LT(d, 24) << i;
+        apart += d > 1;
+    }
+    EXPECT_GT(apart, 0u);
 }

@@ -44,6 +44,25 @@ core::Polygon toPolygon(const std::vector<core::PointD>& pts) {
     return p;
 }
 
+/// Area centroid of cell i's nucleus outline (level-0 px); the cell centroid when the outline
+/// has fewer than 3 points or no area. x, y of a cell are its territory's centroid, a few µm
+/// from its nucleus when the nucleus sits off-centre.
+core::PointD nucleusCentre(const core::CellTable& c, std::size_t i) {
+    const std::size_t a = c.nucleusStart[i], b = c.nucleusStart[i + 1];
+    double area = 0, sx = 0, sy = 0;
+    for (std::size_t k = a; k < b && b - a >= 3; ++k) {
+        const std::size_t j = k + 1 < b ? k + 1 : a;
+        const double x0 = c.nucleusXY[2 * k], y0 = c.nucleusXY[2 * k + 1];
+        const double x1 = c.nucleusXY[2 * j], y1 = c.nucleusXY[2 * j + 1];
+        const double cross = x0 * y1 - x1 * y0;
+        area += cross;
+        sx += (x0 + x1) * cross;
+        sy += (y0 + y1) * cross;
+    }
+    if (std::abs(area) < 1e-9) return {c.x[i], c.y[i]};
+    return {sx / (3 * area), sy / (3 * area)};
+}
+
 }  // namespace
 
 OdHistogram membraneOdHistogram(const core::CellTable& cells, int bins, double maxOd) {
@@ -148,15 +167,17 @@ void writeCellsCsv(const SlideAnalysis& a, std::ostream& out) {
     out << "id,x,y,cell_area_um2,nucleus_area_um2,nucleus_hematoxylin_od,nucleus_circularity,membrane_od_"
            "mean,"
            "membrane_od_max,membrane_thickness_um,cytoplasm_od,completeness,pattern,intensity,score,"
-           "excluded\n";
+           "excluded,nucleus_x,nucleus_y\n";
     for (std::size_t i = 0; i < c.size(); ++i) {
+        const core::PointD n = nucleusCentre(c, i);
         out << i << ',' << num(c.x[i]) << ',' << num(c.y[i]) << ',' << num(c.cellAreaUm2[i]) << ','
             << num(c.nucleusAreaUm2[i]) << ',' << num(c.nucleusHematoxylinOd[i]) << ','
             << num(c.nucleusCircularity[i]) << ',' << num(c.membraneOdMean[i]) << ','
             << num(c.membraneOdMax[i]) << ',' << num(c.membraneThicknessUm[i]) << ',' << num(c.cytoplasmOd[i])
             << ',' << num(c.completeness[i]) << ',' << core::toString(c.pattern[i]) << ','
             << core::toString(c.intensity[i]) << ',' << csvCell(core::toString(c.score[i])) << ','
-            << (c.isTumour(i) ? "" : csvCell(core::toString(c.exclusion[i]))) << '\n';
+            << (c.isTumour(i) ? "" : csvCell(core::toString(c.exclusion[i]))) << ',' << num(n.x) << ','
+            << num(n.y) << '\n';
     }
 }
 
