@@ -8,8 +8,9 @@ const std::vector<ParamField<IhcParams>>& IhcParams::fields() {
         {{"ihc.stain_vectors",
           "Stain vectors",
           "",
-          "slide-hematoxylin: Ruifrok-Johnston DAB with the hematoxylin measured on the slide's nuclei; "
-          "default: Ruifrok-Johnston; estimated: both estimated per slide (Macenko).",
+          "slide-hematoxylin: Ruifrok-Johnston DAB with the hematoxylin measured on the slide's nuclei, "
+          "and the slide's DAB leak removed from the hematoxylin channel; default: Ruifrok-Johnston; "
+          "estimated: both estimated per slide (Macenko).",
           0,
           0,
           {"slide-hematoxylin", "default", "estimated"}},
