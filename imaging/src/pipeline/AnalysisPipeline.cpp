@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <map>
@@ -216,6 +217,12 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
         return out;
     }
     out.analysedAreaMm2 = map.areaUm2 * 1e-6;
+    if (map.inkAreaUm2 > 0) {
+        char text[96];
+        std::snprintf(text, sizeof text, "marker ink over %.2f mm² left out of the analysis",
+                      map.inkAreaUm2 * 1e-6);
+        out.warnings.emplace_back(text);
+    }
 
     // Analysis scale: ihc.analysisMpp, never finer than the slide itself.
     const double mpp0 = cal.mpp();
@@ -267,12 +274,14 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
         TileResult r;
         core::CellTable cells = analyzer.analyze(
             img, {static_cast<double>(t.read.x), static_cast<double>(t.read.y)}, scale, keep, &r.stats);
-        if (roi) {
-            // Only cells whose centroid lies in the ROI (holes excluded) are part of the analysis.
+        if (roi || !map.ink.empty()) {
+            // Only cells whose centroid lies in the ROI (holes excluded) and off marker ink are
+            // part of the analysis: ink reads as stain.
             core::CellTable inside;
             inside.reserve(cells.size());
             for (std::size_t k = 0; k < cells.size(); ++k)
-                if (roi->contains(cells.x[k], cells.y[k])) inside.append(cells.row(k));
+                if ((!roi || roi->contains(cells.x[k], cells.y[k])) && !map.onInk(cells.x[k], cells.y[k]))
+                    inside.append(cells.row(k));
             cells = std::move(inside);
         }
         r.cells = std::move(cells);

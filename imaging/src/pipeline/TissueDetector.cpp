@@ -38,12 +38,25 @@ cv::Vec3d glassColour(const cv::Mat& rgb) {
 
 }  // namespace
 
-bool TissueMap::contains(double x, double y) const noexcept {
+namespace {
+
+/// The mask pixel under a level-0 point, 0 outside the mask.
+bool maskAt(const cv::Mat& mask, double downsample, double x, double y) noexcept {
     if (mask.empty() || downsample <= 0) return false;
     const auto j = static_cast<int>(std::floor(x / downsample));
     const auto i = static_cast<int>(std::floor(y / downsample));
     if (i < 0 || j < 0 || i >= mask.rows || j >= mask.cols) return false;
     return mask.at<unsigned char>(i, j) != 0;
+}
+
+}  // namespace
+
+bool TissueMap::contains(double x, double y) const noexcept {
+    return maskAt(mask, downsample, x, y);
+}
+
+bool TissueMap::onInk(double x, double y) const noexcept {
+    return maskAt(ink, downsample, x, y);
 }
 
 core::MultiPolygon maskToPolygons(const cv::Mat& mask, double scale, core::PointD origin) {
@@ -98,10 +111,17 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     for (int c = 0; c < 3; ++c)
         for (int v = 0; v < 256; ++v)
             lut[c][v] = static_cast<float>(std::max(0.0, -std::log10(std::max(v, 1) / glass[c])));
+    cv::Mat odRed(rgb.size(), CV_32F), odGreen(rgb.size(), CV_32F);
     for (int y = 0; y < rgb.rows; ++y) {
         const auto* p = rgb.ptr<cv::Vec3b>(y);
         float* o = od.ptr<float>(y);
-        for (int x = 0; x < rgb.cols; ++x) o[x] = lut[0][p[x][0]] + lut[1][p[x][1]] + lut[2][p[x][2]];
+        float* r = odRed.ptr<float>(y);
+        float* g = odGreen.ptr<float>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+            r[x] = lut[0][p[x][0]];
+            g[x] = lut[1][p[x][1]];
+            o[x] = r[x] + g[x] + lut[2][p[x][2]];
+        }
     }
     cv::GaussianBlur(od, od, cv::Size(), 1.0);
 
@@ -115,6 +135,35 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     const double floorOd = m_params.tissueMinOd;
     map.thresholdOd = std::clamp(otsu, floorOd, 2.5 * floorOd);
     cv::Mat mask = od >= map.thresholdOd;
+    // Marker ink: red absorbed clearly more than green. Hematoxylin absorbs red at about 0.93
+    // of green (0.95-0.97 for the bluer ones of other labs), DAB at 0.47 and eosin at 0.07;
+    // green and blue pens at 1.5-4. The colours are averaged over about 8 µm first, so that
+    // a 3+ membrane under the ink (which alone stays below the test) does not break a stroke
+    // into cell-sized pieces on a finely sampled map.
+    const double umPerPx = calibration.mpp() * downsample;
+    const double inkSigma = std::max(0.5, 4.0 / umPerPx);
+    cv::GaussianBlur(odRed, odRed, cv::Size(), inkSigma);
+    cv::GaussianBlur(odGreen, odGreen, cv::Size(), inkSigma);
+    cv::Mat ink = (odRed >= 0.15f) & (odRed > 1.2f * odGreen + 0.05f);
+    // A pen stroke is large: patches under 2500 µm² (50 x 50 µm) are the colour fringes of a
+    // scanner's optics along tissue edges, not ink. Ink pixels blend into the tissue along a
+    // stroke's edges: 2 px of margin.
+    if (cv::countNonZero(ink) > 0) {
+        cv::Mat labels, stats, centroids;
+        cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+        const double minInkPx = 2500 / (umPerPx * umPerPx);
+        for (int y = 0; y < ink.rows; ++y) {
+            const int* l = labels.ptr<int>(y);
+            unsigned char* k = ink.ptr<unsigned char>(y);
+            for (int x = 0; x < ink.cols; ++x)
+                if (k[x] && stats.at<int>(l[x], cv::CC_STAT_AREA) < minInkPx) k[x] = 0;
+        }
+    }
+    const int inkPixels = cv::countNonZero(ink);
+    if (inkPixels > 0) {
+        cv::dilate(ink, ink, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+        mask.setTo(0, ink);
+    }
 
     // Smooth the outline: closing then opening of about 2 mask pixels.
     const cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
@@ -124,7 +173,6 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     // Fragments below the minimum area are debris; holes below it are filled (lumen and
     // tears inside tissue are still excluded cell by cell at full resolution). A small field
     // of view (a PNG crop) would be all "fragment": the floor is at most 5% of the image.
-    const double umPerPx = calibration.mpp() * downsample;
     const double imageUm2 = static_cast<double>(rgb.total()) * umPerPx * umPerPx;
     const double minAreaPx = std::min(m_params.tissueMinAreaUm2, 0.05 * imageUm2) / (umPerPx * umPerPx);
     detail::fillHoles(mask, minAreaPx);
@@ -140,6 +188,10 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     }
     map.mask = mask;
     map.areaUm2 = cv::countNonZero(mask) * umPerPx * umPerPx;
+    if (inkPixels > 0) {
+        map.ink = ink;
+        map.inkAreaUm2 = cv::countNonZero(ink) * umPerPx * umPerPx;
+    }
     map.polygons = maskToPolygons(mask, downsample);
     return map;
 }

@@ -206,6 +206,43 @@ TEST(Pipeline_Ihc, grey_image_is_not_scorable_not_scored_zero) {
     EXPECT_NE(a.report.reason.find("grey"), std::string::npos) << a.report.reason;
 }
 
+TEST(Pipeline_Ihc, marker_ink_is_left_out_and_named) {
+    // A green and a blue-green pen stroke, 60 µm wide, across a 3+ field: ink reads as stain
+    // (on a 0 phantom, thin green strokes over a tenth of the tissue made 3% of its cells 1+).
+    // A deep blue pen is too close to hematoxylin to be told from it over tissue.
+    cv::Mat inked = phantomField().clone();
+    cv::Mat mask(inked.size(), CV_8U, cv::Scalar(0));
+    cv::line(mask, {0, 300}, {1279, 520}, 255, 240);
+    const cv::Mat green = mask.clone();
+    mask.setTo(0);
+    cv::line(mask, {200, 1279}, {640, 0}, 255, 240);
+    const cv::Mat blueGreen = mask;
+    auto paint = [&](const cv::Mat& m, cv::Vec3d ink) {
+        for (int y = 0; y < inked.rows; ++y)
+            for (int x = 0; x < inked.cols; ++x)
+                if (m.at<unsigned char>(y, x))
+                    for (int c = 0; c < 3; ++c)
+                        inked.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<unsigned char>(
+                            inked.at<cv::Vec3b>(y, x)[c] * (0.15 + 0.85 * ink[c] / 255));
+    };
+    paint(green, {40, 150, 90});  // RGB
+    paint(blueGreen, {30, 140, 160});
+    const MatSource s(inked, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    ASSERT_TRUE(a.report.score.has_value()) << a.report.reason;
+    ASSERT_GT(a.cells.size(), 100u);
+    for (std::size_t i = 0; i < a.cells.size(); ++i) {
+        const int x = static_cast<int>(a.cells.x[i]), y = static_cast<int>(a.cells.y[i]);
+        EXPECT_FALSE(green.at<unsigned char>(y, x) || blueGreen.at<unsigned char>(y, x)) << x << "," << y;
+    }
+    ASSERT_FALSE(a.warnings.empty());
+    EXPECT_NE(a.warnings.back().find("marker ink"), std::string::npos) << a.warnings.back();
+    // Without ink, no warning and no tissue is left out.
+    const MatSource clean(phantomField(), kMpp);
+    const auto b = runIhc(clean, smallTiles(2));
+    for (const auto& w : b.warnings) EXPECT_EQ(w.find("ink"), std::string::npos) << w;
+}
+
 TEST(Pipeline_Ihc, real_he_slides_are_refused_as_eosin_not_scored) {
     // Real H&E scans: an Aperio resection (the estimated hematoxylin vector and the DAB
     // channel take up much of its eosin) and a TCGA frozen section. Neither may get a score.
@@ -226,6 +263,7 @@ TEST(Pipeline_Ihc, real_dab_ihc_is_not_refused_as_eosin) {
         const auto a = runIhc(*s, core::AnalysisParams{});
         EXPECT_TRUE(a.report.score.has_value()) << name << ": " << a.report.reason;
         EXPECT_EQ(a.report.reason.find("eosin"), std::string::npos) << name << ": " << a.report.reason;
+        for (const auto& w : a.warnings) EXPECT_EQ(w.find("ink"), std::string::npos) << name << ": " << w;
     }
 }
 

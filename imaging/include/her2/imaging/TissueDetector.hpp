@@ -15,20 +15,28 @@ namespace her2::imaging {
 /// A low-resolution tissue map. mask pixel (i, j) covers level-0 [j*downsample, (j+1)*downsample)
 /// horizontally, likewise vertically.
 struct TissueMap {
-    cv::Mat rgb;                 ///< the low-resolution RGB image the map was made from
-    cv::Mat mask;                ///< CV_8U, 255 = tissue (and inside the ROI if one was applied)
-    double downsample = 1;       ///< level-0 px per mask px
-    double thresholdOd = 0;      ///< OD-sum threshold used between glass and tissue
-    core::MultiPolygon polygons; ///< outline of the mask, level-0 px
-    double areaUm2 = 0;          ///< tissue area of the mask
+    cv::Mat rgb;                  ///< the low-resolution RGB image the map was made from
+    cv::Mat mask;                 ///< CV_8U, 255 = tissue (and inside the ROI if one was applied)
+    double downsample = 1;        ///< level-0 px per mask px
+    double thresholdOd = 0;       ///< OD-sum threshold used between glass and tissue
+    core::MultiPolygon polygons;  ///< outline of the mask, level-0 px
+    double areaUm2 = 0;           ///< tissue area of the mask
+    /// CV_8U, 255 = coloured marker ink (green, blue-green, blue), dilated by 2 px; left out
+    /// of `mask`. Empty when there is none.
+    cv::Mat ink;
+    double inkAreaUm2 = 0;  ///< area of `ink`
     bool empty() const noexcept { return areaUm2 <= 0; }
     /// True when the level-0 point lies on a mask pixel.
     bool contains(double x, double y) const noexcept;
+    /// True when the level-0 point lies on marker ink.
+    bool onInk(double x, double y) const noexcept;
 };
 
 /// Finds tissue: OD sum of the smoothed image, Otsu threshold with floor tiling.tissueMinOd,
 /// closing and opening of about 2 mask pixels, holes below the minimum area filled,
-/// fragments below tiling.tissueMinAreaUm2 dropped. Thread-safe (no state beyond params).
+/// fragments below tiling.tissueMinAreaUm2 dropped. Marker ink that absorbs red more than
+/// green (green, blue-green and most blue pens; hematoxylin, DAB and eosin all absorb green
+/// more than red) is left out. Thread-safe (no state beyond params).
 class TissueDetector {
 public:
     explicit TissueDetector(const core::TilingParams& params) : m_params(params) {}
@@ -47,7 +55,8 @@ public:
 
     /// Keeps only mask pixels whose centre lies in `roi` (polygons with holes); updates
     /// polygons and area.
-    static void applyRoi(TissueMap& map, const core::MultiPolygon& roi, const core::PixelCalibration& calibration);
+    static void applyRoi(TissueMap& map, const core::MultiPolygon& roi,
+                         const core::PixelCalibration& calibration);
 
 private:
     core::TilingParams m_params;
