@@ -63,7 +63,7 @@ struct IhcParams {
     double analysisMpp = 0.5;          ///< pixel size the cells are analysed at, µm
     double nucleusThresholdOd = 0.12;  ///< hematoxylin OD above local background that is nucleus
     double backgroundRadiusUm = 8;     ///< radius of the hematoxylin background estimate
-    double nucleusSplitUm = 0.6;       ///< h-maxima depth of the distance map that splits nuclei
+    double nucleusSplitUm = 0.4;       ///< h-maxima depth of the distance map that splits nuclei
     double lymphocyteMaxAreaUm2 = 50;  ///< small round dark nuclei up to this area are lymphocytes
     double stromaMinElongation = 2.4;  ///< nuclei at least this elongated are stroma (spindle cells)
     double eosinRatio = 0.6;           ///< eosin / hematoxylin OD above this: H&E, not IHC
