@@ -68,6 +68,15 @@ private:
     core::CancelToken& m_token;
 };
 
+/// Runs the IHC pipeline on `s` and expects a refusal (not scorable, no score) whose reason
+/// names `why`.
+void expectRefused(const imaging::SlideSource& s, const core::AnalysisParams& p, const std::string& why) {
+    const auto a = runIhc(s, p);
+    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
+    EXPECT_FALSE(a.report.score.has_value());
+    EXPECT_NE(a.report.reason.find(why), std::string::npos) << a.report.reason;
+}
+
 /// The slide at a path under the shared test data, with `mpp` where the file has none.
 std::unique_ptr<imaging::SlideSource> testSlide(const std::string& relative, double mpp = 0.25) {
     auto s = imaging::openSlide(std::filesystem::path(HER2_TESTDATA_DIR) / relative);
@@ -152,10 +161,7 @@ TEST(Pipeline_Ihc, blank_slide_is_not_scorable_no_tissue) {
     cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(2));
     blank += noise;
     const MatSource s(blank, kMpp);
-    const auto a = runIhc(s, smallTiles(2));
-    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
-    EXPECT_FALSE(a.report.score.has_value());
-    EXPECT_NE(a.report.reason.find("no tissue found"), std::string::npos) << a.report.reason;
+    expectRefused(s, smallTiles(2), "no tissue found");
 }
 
 TEST(Pipeline_Ihc, fluorescence_like_image_is_not_scorable_no_dab) {
@@ -169,10 +175,7 @@ TEST(Pipeline_Ihc, fluorescence_like_image_is_not_scorable_no_dab) {
         cv::circle(img, c - cv::Point(4, 5), 2, cv::Scalar(40, 230, 40), cv::FILLED);
     }
     const MatSource s(img, kMpp);
-    const auto a = runIhc(s, smallTiles(2));
-    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
-    EXPECT_FALSE(a.report.score.has_value());
-    EXPECT_NE(a.report.reason.find("no DAB stain found"), std::string::npos) << a.report.reason;
+    expectRefused(s, smallTiles(2), "no DAB stain found");
     EXPECT_EQ(AnalysisPipeline::detectAssay(s), core::Assay::Fish);
 }
 
@@ -187,10 +190,7 @@ TEST(Pipeline_Ihc, he_like_slide_is_not_scorable_no_dab) {
     }
     cv::GaussianBlur(img, img, cv::Size(), 1.0);
     const MatSource s(img, kMpp);
-    const auto a = runIhc(s, smallTiles(2));
-    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
-    EXPECT_FALSE(a.report.score.has_value());
-    EXPECT_NE(a.report.reason.find("no DAB stain found"), std::string::npos) << a.report.reason;
+    expectRefused(s, smallTiles(2), "no DAB stain found");
 }
 
 TEST(Pipeline_Ihc, grey_image_is_not_scorable_not_scored_zero) {
@@ -200,10 +200,7 @@ TEST(Pipeline_Ihc, grey_image_is_not_scorable_not_scored_zero) {
     cv::cvtColor(phantomField(), grey, cv::COLOR_RGB2GRAY);
     cv::cvtColor(grey, rgb, cv::COLOR_GRAY2RGB);
     const MatSource s(rgb, kMpp);
-    const auto a = runIhc(s, smallTiles(2));
-    EXPECT_EQ(a.report.status, core::Her2Status::NotScorable);
-    EXPECT_FALSE(a.report.score.has_value());
-    EXPECT_NE(a.report.reason.find("grey"), std::string::npos) << a.report.reason;
+    expectRefused(s, smallTiles(2), "grey");
 }
 
 TEST(Pipeline_Ihc, marker_ink_is_left_out_and_named) {
@@ -247,11 +244,8 @@ TEST(Pipeline_Ihc, real_he_slides_are_refused_as_eosin_not_scored) {
     // Real H&E scans: an Aperio resection (the estimated hematoxylin vector and the DAB
     // channel take up much of its eosin) and a TCGA frozen section. Neither may get a score.
     for (const char* name : {"slides/cmu-1-small-region.svs", "slides/tcga-cr-7395-01a-01-ts1.svs"}) {
-        const auto s = testSlide(name);
-        const auto a = runIhc(*s, core::AnalysisParams{});
-        EXPECT_EQ(a.report.status, core::Her2Status::NotScorable) << name;
-        EXPECT_FALSE(a.report.score.has_value()) << name;
-        EXPECT_NE(a.report.reason.find("eosin"), std::string::npos) << name << ": " << a.report.reason;
+        SCOPED_TRACE(name);
+        expectRefused(*testSlide(name), core::AnalysisParams{}, "eosin");
     }
 }
 
