@@ -93,7 +93,9 @@ core::CellTable IhcAnalyzer::analyze(const cv::Mat& rgb, core::PointD origin, do
                 s.dabSum += d[x];
                 s.residualSum += r;
                 if (d[x] >= m_params.stainedOd) s.dabPixels += 1;
-                if (r >= 0.1f) s.eosinPixels += 1;
+                // Eosin, not the eosin reading of a dark or reddish DAB (about a fifth of its
+                // OD for a DAB 8 degrees towards eosin): at least half the reference DAB.
+                if (r >= 0.1f && r >= 0.5f * m_reference.dab(p[x])) s.eosinPixels += 1;
             }
         }
         *stats = s;

@@ -274,10 +274,7 @@ StainVectors StainSeparation::estimateHematoxylin(const cv::Mat& rgb, const cv::
     for (const double maxDabRatio : {1.0, 0.15}) {
         const std::optional<Vec3> h = nuclearDirection(rgb, mask, out, maxDabRatio);
         // A direction far from any hematoxylin, or drifting towards DAB, is not trusted.
-        if (!h || angleDeg(*h, defaults.hematoxylin) > 25 || angleDeg(*h, defaults.dab) < 20) {
-            out = defaults;
-            break;
-        }
+        if (!h || angleDeg(*h, defaults.hematoxylin) > 25 || angleDeg(*h, defaults.dab) < 20) return defaults;
         out.hematoxylin = *h;
         out.source = "slide-hematoxylin";
     }

@@ -205,7 +205,7 @@ SlideAnalysis runIhc(const SlideSource& source, const core::AnalysisParams& para
     progress.progress(0.0, "tissue");
     const TissueDetector detector(params.tiling);
     TissueMap map = detector.detect(source, &cancel);
-    if (const std::string why = detail::brightFieldProblem(map.rgb); !why.empty()) {
+    if (const std::string why = detail::brightFieldProblem(map.rgb, map.mask); !why.empty()) {
         out.report = notScorable(core::Assay::Ihc, rules, why);
         return out;
     }

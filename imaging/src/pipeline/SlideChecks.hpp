@@ -15,13 +15,14 @@ namespace her2::imaging::detail {
 /// tissue, even dense 3+ DAB, keeps its least-absorbed channel well above that.
 bool isDarkField(const cv::Mat& rgb);
 
-/// True when a low-resolution RGB image has no colour: fewer than 2% of its non-glass pixels
-/// have channels 8 or more grey levels apart (a greyscale scan or export).
-bool isGrey(const cv::Mat& rgb);
+/// True when a low-resolution RGB image has no colour: fewer than 2% of its tissue pixels
+/// (`tissue`, CV_8U, non-zero) have channels 8 or more grey levels apart (a greyscale scan or
+/// export).
+bool isGrey(const cv::Mat& rgb, const cv::Mat& tissue);
 
-/// Empty when `rgb` can be a bright-field IHC image (not dark field, not grey); otherwise the
-/// reason it cannot.
-std::string brightFieldProblem(const cv::Mat& rgb);
+/// Empty when `rgb` can be a bright-field IHC image (not dark field, not grey on `tissue`);
+/// otherwise the reason it cannot.
+std::string brightFieldProblem(const cv::Mat& rgb, const cv::Mat& tissue);
 
 /// Empty when the tissue's stains look like a DAB IHC; otherwise the reason ("no DAB stain
 /// found ..."). A HER2 0 slide (hematoxylin only, no eosin) passes: it is scored 0, not refused.

@@ -146,8 +146,8 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     cv::GaussianBlur(odGreen, odGreen, cv::Size(), inkSigma);
     cv::Mat ink = (odRed >= 0.15f) & (odRed > 1.2f * odGreen + 0.05f);
     // A pen stroke is large: patches under 2500 µm² (50 x 50 µm) are the colour fringes of a
-    // scanner's optics along tissue edges, not ink. Ink pixels blend into the tissue along a
-    // stroke's edges: 2 px of margin.
+    // scanner's optics along tissue edges, not ink. Cells within a cell radius (12 µm) of the
+    // ink may lie partly under it: that much margin.
     if (cv::countNonZero(ink) > 0) {
         cv::Mat labels, stats, centroids;
         cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
@@ -161,7 +161,8 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
     }
     const int inkPixels = cv::countNonZero(ink);
     if (inkPixels > 0) {
-        cv::dilate(ink, ink, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+        const int r = std::max(1, static_cast<int>(std::lround(12.0 / umPerPx)));
+        cv::dilate(ink, ink, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)));
         mask.setTo(0, ink);
     }
 
@@ -186,6 +187,8 @@ TissueMap TissueDetector::detect(const cv::Mat& rgb, double downsample,
         unsigned char* m = mask.ptr<unsigned char>(y);
         for (int x = 0; x < mask.cols; ++x) m[x] = keep[static_cast<std::size_t>(l[x])] ? 255 : 0;
     }
+    // Again after the holes are filled: an ink patch inside tissue is a hole of it.
+    if (inkPixels > 0) mask.setTo(0, ink);
     map.mask = mask;
     map.areaUm2 = cv::countNonZero(mask) * umPerPx * umPerPx;
     if (inkPixels > 0) {
@@ -241,17 +244,22 @@ void TissueDetector::applyRoi(TissueMap& map, const core::MultiPolygon& roi,
                               const core::PixelCalibration& calibration) {
     if (map.mask.empty()) return;
     const core::RectI b = roi.bounds();
-    for (int i = 0; i < map.mask.rows; ++i) {
-        unsigned char* m = map.mask.ptr<unsigned char>(i);
-        const double y = (i + 0.5) * map.downsample;
-        for (int j = 0; j < map.mask.cols; ++j) {
-            if (!m[j]) continue;
-            const double x = (j + 0.5) * map.downsample;
-            if (!b.contains(x, y) || !roi.contains(x, y)) m[j] = 0;
+    // Ink outside the ROI is no part of the analysis either.
+    for (cv::Mat* layer : {&map.mask, &map.ink}) {
+        if (layer->empty()) continue;
+        for (int i = 0; i < layer->rows; ++i) {
+            unsigned char* m = layer->ptr<unsigned char>(i);
+            const double y = (i + 0.5) * map.downsample;
+            for (int j = 0; j < layer->cols; ++j) {
+                if (!m[j]) continue;
+                const double x = (j + 0.5) * map.downsample;
+                if (!b.contains(x, y) || !roi.contains(x, y)) m[j] = 0;
+            }
         }
     }
     const double umPerPx = calibration.mpp() * map.downsample;
     map.areaUm2 = cv::countNonZero(map.mask) * umPerPx * umPerPx;
+    if (!map.ink.empty()) map.inkAreaUm2 = cv::countNonZero(map.ink) * umPerPx * umPerPx;
     map.polygons = maskToPolygons(map.mask, map.downsample);
 }
 

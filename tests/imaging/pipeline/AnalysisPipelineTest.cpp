@@ -1,6 +1,7 @@
 // The whole-slide IHC pipeline on small in-memory slides: tiling and merge, cancel, ROI,
 // and refusals of input that is not a DAB IHC.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "her2/imaging/AnalysisPipeline.hpp"
 #include "her2/imaging/IhcPhantom.hpp"
 #include "her2/imaging/SlideSource.hpp"
+#include "her2/imaging/StainSeparation.hpp"
 #include "her2/imaging/TileGrid.hpp"
 #include "her2/imaging/TissueDetector.hpp"
 
@@ -234,10 +236,73 @@ TEST(Pipeline_Ihc, marker_ink_is_left_out_and_named) {
     }
     ASSERT_FALSE(a.warnings.empty());
     EXPECT_NE(a.warnings.back().find("marker ink"), std::string::npos) << a.warnings.back();
-    // Without ink, no warning and no tissue is left out.
+    // Without ink, no ink warning.
     const MatSource clean(phantomField(), kMpp);
     const auto b = runIhc(clean, smallTiles(2));
     for (const auto& w : b.warnings) EXPECT_EQ(w.find("ink"), std::string::npos) << w;
+}
+
+TEST(Pipeline_Ihc, ink_inside_the_tissue_and_outside_the_roi) {
+    // A green dot 100 µm across inside the tissue: it stays out of the analysed area although
+    // the tissue mask fills holes of that size; an ROI beside it leaves no ink to warn about.
+    cv::Mat inked = phantomField().clone();
+    cv::Mat dot(inked.size(), CV_8U, cv::Scalar(0));
+    cv::circle(dot, {640, 640}, 200, 255, cv::FILLED);
+    for (int y = 0; y < inked.rows; ++y)
+        for (int x = 0; x < inked.cols; ++x)
+            if (dot.at<unsigned char>(y, x)) {
+                cv::Vec3b& p = inked.at<cv::Vec3b>(y, x);
+                const double ink[3] = {40, 150, 90};
+                for (int c = 0; c < 3; ++c)
+                    p[c] = cv::saturate_cast<unsigned char>(p[c] * (0.15 + 0.85 * ink[c] / 255));
+            }
+    const MatSource s(inked, kMpp), clean(phantomField(), kMpp);
+    const double dotMm2 = M_PI * 50 * 50 * 1e-6;
+    const auto a = runIhc(s, smallTiles(2)), b = runIhc(clean, smallTiles(2));
+    EXPECT_LT(a.analysedAreaMm2, b.analysedAreaMm2 - dotMm2);
+    ASSERT_FALSE(a.warnings.empty());
+    EXPECT_NE(a.warnings.back().find("marker ink"), std::string::npos);
+    core::MultiPolygon roi;
+    core::Polygon left;
+    left.outer = {{0, 0}, {300, 0}, {300, 1280}, {0, 1280}};
+    roi.polygons.push_back(left);
+    const auto c = runIhc(s, smallTiles(2), roi);
+    for (const auto& w : c.warnings) EXPECT_EQ(w.find("ink"), std::string::npos) << w;
+}
+
+TEST(Pipeline_Ihc, a_small_piece_of_tissue_on_dim_glass_is_not_grey) {
+    // 150 µm of a 3+ field on a wide, dim (228) glass: the glass is grey, the tissue is not.
+    cv::Mat canvas(4800, 4800, CV_8UC3, cv::Scalar(228, 228, 228));
+    phantomField()(cv::Rect(340, 340, 600, 600)).copyTo(canvas(cv::Rect(2100, 2100, 600, 600)));
+    const MatSource s(canvas, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    EXPECT_EQ(a.report.reason.find("grey"), std::string::npos) << a.report.reason;
+}
+
+TEST(Pipeline_Ihc, dark_reddish_dab_is_not_taken_for_eosin) {
+    // The 3+ field with its DAB 8 degrees towards eosin and twice as dark: the reference
+    // matrix reads a fifth of that DAB as eosin, on much of the tissue. Still a DAB IHC.
+    const imaging::StainSeparation ref;
+    const auto st = ref.separate(phantomField());
+    const auto v = imaging::StainVectors::defaultHDab();
+    std::array<double, 3> dab{};
+    double n = 0;
+    for (std::size_t c = 0; c < 3; ++c) n += std::pow(dab[c] = 0.86 * v.dab[c] + 0.14 * v.residual[c], 2);
+    for (auto& d : dab) d /= std::sqrt(n);
+    cv::Mat rgb(phantomField().size(), CV_8UC3);
+    for (int y = 0; y < rgb.rows; ++y)
+        for (int x = 0; x < rgb.cols; ++x)
+            for (std::size_t c = 0; c < 3; ++c) {
+                const double od = st.hematoxylin.at<float>(y, x) * v.hematoxylin[c] +
+                                  st.residual.at<float>(y, x) * v.residual[c] +
+                                  2 * st.dab.at<float>(y, x) * dab[c];
+                rgb.at<cv::Vec3b>(y, x)[static_cast<int>(c)] =
+                    cv::saturate_cast<unsigned char>(255 * std::pow(10.0, -od));
+            }
+    const MatSource s(rgb, kMpp);
+    const auto a = runIhc(s, smallTiles(2));
+    ASSERT_TRUE(a.report.score.has_value()) << a.report.reason;
+    EXPECT_EQ(*a.report.score, core::Her2Score::Three);
 }
 
 TEST(Pipeline_Ihc, real_he_slides_are_refused_as_eosin_not_scored) {

@@ -21,8 +21,9 @@ struct IhcRegionStats {
     /// stain vectors (a hematoxylin or DAB vector fitted to an H&E slide takes up part of its
     /// eosin and would hide it).
     double residualSum = 0;
-    double dabPixels = 0;    ///< tissue pixels with DAB OD >= ihc.stainedOd
-    double eosinPixels = 0;  ///< tissue pixels with eosin OD (as residualSum) >= 0.1
+    double dabPixels = 0;  ///< tissue pixels with DAB OD >= ihc.stainedOd
+    double eosinPixels =
+        0;  ///< tissue pixels with eosin OD (as residualSum) >= 0.1 and >= half their reference DAB
     void add(const IhcRegionStats& o) noexcept {
         eosinPixels += o.eosinPixels;
         tissuePixels += o.tissuePixels;

@@ -53,6 +53,9 @@ public:
     /// The residual OD separate() gives a pixel of R, G, B values.
     float residual(const cv::Vec3b& rgb) const noexcept { return stainOd(2, rgb[0], rgb[1], rgb[2]); }
 
+    /// The DAB OD separate() gives a pixel of R, G, B values.
+    float dab(const cv::Vec3b& rgb) const noexcept { return stainOd(1, rgb[0], rgb[1], rgb[2]); }
+
     /// Sum of the three channel ODs per pixel (CV_32F); a stain-independent "how much tissue".
     static cv::Mat odSum(const cv::Mat& rgb);
 

@@ -21,8 +21,8 @@ struct TissueMap {
     double thresholdOd = 0;       ///< OD-sum threshold used between glass and tissue
     core::MultiPolygon polygons;  ///< outline of the mask, level-0 px
     double areaUm2 = 0;           ///< tissue area of the mask
-    /// CV_8U, 255 = coloured marker ink (green, blue-green, blue), dilated by 2 px; left out
-    /// of `mask`. Empty when there is none.
+    /// CV_8U, 255 = coloured marker ink (green, blue-green), widened by a cell radius (12 µm);
+    /// left out of `mask`. Empty when there is none.
     cv::Mat ink;
     double inkAreaUm2 = 0;  ///< area of `ink`
     bool empty() const noexcept { return areaUm2 <= 0; }
@@ -35,8 +35,8 @@ struct TissueMap {
 /// Finds tissue: OD sum of the smoothed image, Otsu threshold with floor tiling.tissueMinOd,
 /// closing and opening of about 2 mask pixels, holes below the minimum area filled,
 /// fragments below tiling.tissueMinAreaUm2 dropped. Marker ink that absorbs red more than
-/// green (green, blue-green and most blue pens; hematoxylin, DAB and eosin all absorb green
-/// more than red) is left out. Thread-safe (no state beyond params).
+/// green (green and blue-green pens; hematoxylin, DAB and eosin all absorb green more than
+/// red) is left out. Thread-safe (no state beyond params).
 class TissueDetector {
 public:
     explicit TissueDetector(const core::TilingParams& params) : m_params(params) {}
@@ -53,8 +53,8 @@ public:
     static cv::Mat readLowResolution(const SlideSource& source, double downsample,
                                      const core::CancelToken* cancel = nullptr);
 
-    /// Keeps only mask pixels whose centre lies in `roi` (polygons with holes); updates
-    /// polygons and area.
+    /// Keeps only mask and ink pixels whose centre lies in `roi` (polygons with holes);
+    /// updates polygons and areas.
     static void applyRoi(TissueMap& map, const core::MultiPolygon& roi,
                          const core::PixelCalibration& calibration);
 
