@@ -246,7 +246,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     out.centre = centre;
     const std::size_t rays = m_cos.size();
     const double px = 1.0 / m_mpp;
-    const double band = std::max(1.0, m_params.membraneWidthUm * px);  // px
+    const double band = bandPx();
     const double rMax = m_params.maxCellRadiusUm * px + band + 2;
     // 0.5 µm: the mid-line between nuclei is only an estimate of the cell border; two stained
     // neighbours' bands meet within this of it, a lone neighbour's band lies beyond it.
@@ -565,7 +565,7 @@ std::vector<RayUse> MembraneAnalyzer::attribute(int label, const std::vector<Mem
     const MembraneTrace& self = traces[static_cast<std::size_t>(label)];
     const std::size_t rays = self.rays.size();
     std::vector<RayUse> use(rays, RayUse::Cut);
-    const double band = std::max(1.0, m_params.membraneWidthUm / m_mpp);  // px, as in trace()
+    const double band = bandPx();
     // Own evidence of a cell, leaving out the rays that face one neighbour: the stained
     // fraction of the rest of its outline and their mean peak, from the mid-line readings.
     struct Rest {

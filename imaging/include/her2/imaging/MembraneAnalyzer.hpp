@@ -1,5 +1,6 @@
 #pragma once
 /// @file Per-cell membrane measures: stained-membrane DAB OD, thickness and completeness.
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <vector>
@@ -128,6 +129,10 @@ private:
     /// unstained in `stainedCells` (labels beyond it count as stained); -1 when fewer than a
     /// quarter of the rays are free.
     double freeFraction(const MembraneTrace& t, const std::vector<unsigned char>& stainedCells) const;
+
+    /// How far a ray reads beyond its territory's edge, and how far past the mid-line a band
+    /// still merges: ihc.membraneWidthUm in px, at least 1.
+    double bandPx() const noexcept { return std::max(1.0, m_params.membraneWidthUm * (1.0 / m_mpp)); }
 
     core::IhcParams m_params;
     double m_mpp;
