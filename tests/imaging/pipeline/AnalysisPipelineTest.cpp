@@ -79,6 +79,18 @@ void expectRefused(const imaging::SlideSource& s, const core::AnalysisParams& p,
     EXPECT_NE(a.report.reason.find(why), std::string::npos) << a.report.reason;
 }
 
+/// Marker ink (RGB colour `ink`) over `rgb` where `mask` is set: 85% of the light passes
+/// through the ink's colour, as through a felt-pen stroke.
+void paintInk(cv::Mat& rgb, const cv::Mat& mask, const cv::Vec3d& ink) {
+    for (int y = 0; y < rgb.rows; ++y)
+        for (int x = 0; x < rgb.cols; ++x)
+            if (mask.at<unsigned char>(y, x)) {
+                cv::Vec3b& p = rgb.at<cv::Vec3b>(y, x);
+                for (int c = 0; c < 3; ++c)
+                    p[c] = cv::saturate_cast<unsigned char>(p[c] * (0.15 + 0.85 * ink[c] / 255));
+            }
+}
+
 /// The slide at a path under the shared test data, with `mpp` where the file has none.
 std::unique_ptr<imaging::SlideSource> testSlide(const std::string& relative, double mpp = 0.25) {
     auto s = imaging::openSlide(std::filesystem::path(HER2_TESTDATA_DIR) / relative);
@@ -216,16 +228,8 @@ TEST(Pipeline_Ihc, marker_ink_is_left_out_and_named) {
     mask.setTo(0);
     cv::line(mask, {200, 1279}, {640, 0}, 255, 240);
     const cv::Mat blueGreen = mask;
-    auto paint = [&](const cv::Mat& m, cv::Vec3d ink) {
-        for (int y = 0; y < inked.rows; ++y)
-            for (int x = 0; x < inked.cols; ++x)
-                if (m.at<unsigned char>(y, x))
-                    for (int c = 0; c < 3; ++c)
-                        inked.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<unsigned char>(
-                            inked.at<cv::Vec3b>(y, x)[c] * (0.15 + 0.85 * ink[c] / 255));
-    };
-    paint(green, {40, 150, 90});  // RGB
-    paint(blueGreen, {30, 140, 160});
+    paintInk(inked, green, {40, 150, 90});
+    paintInk(inked, blueGreen, {30, 140, 160});
     const MatSource s(inked, kMpp);
     const auto a = runIhc(s, smallTiles(2));
     ASSERT_TRUE(a.report.score.has_value()) << a.report.reason;
@@ -248,14 +252,7 @@ TEST(Pipeline_Ihc, ink_inside_the_tissue_and_outside_the_roi) {
     cv::Mat inked = phantomField().clone();
     cv::Mat dot(inked.size(), CV_8U, cv::Scalar(0));
     cv::circle(dot, {640, 640}, 200, 255, cv::FILLED);
-    for (int y = 0; y < inked.rows; ++y)
-        for (int x = 0; x < inked.cols; ++x)
-            if (dot.at<unsigned char>(y, x)) {
-                cv::Vec3b& p = inked.at<cv::Vec3b>(y, x);
-                const double ink[3] = {40, 150, 90};
-                for (int c = 0; c < 3; ++c)
-                    p[c] = cv::saturate_cast<unsigned char>(p[c] * (0.15 + 0.85 * ink[c] / 255));
-            }
+    paintInk(inked, dot, {40, 150, 90});
     const MatSource s(inked, kMpp), clean(phantomField(), kMpp);
     const double dotMm2 = M_PI * 50 * 50 * 1e-6;
     const auto a = runIhc(s, smallTiles(2)), b = runIhc(clean, smallTiles(2));
