@@ -18,7 +18,6 @@ namespace her2::imaging {
 namespace {
 
 constexpr int kRaysPerSector = 3;
-constexpr double kStep = 0.5;  // px along a ray
 constexpr double kDiag = std::numbers::sqrt2 / 2;
 constexpr double kCompass[8][2] = {{1, 0},  {kDiag, kDiag},   {0, 1},  {-kDiag, kDiag},
                                    {-1, 0}, {-kDiag, -kDiag}, {0, -1}, {kDiag, -kDiag}};
@@ -71,9 +70,10 @@ struct ClampedSampler {
     float dab(double x, double y) const { return bilinear(dabImg, x, y); }
     int cell(double x, double y) const { return labelAt(cells, x, y); }
     int nucleus(double x, double y) const { return labelAt(nuclei, x, y); }
-    /// DAB at n samples along a ray, r = r0, r0 + kStep, ...
-    void dabRun(double cx, double cy, double dx, double dy, double r, std::size_t n, float* out) const {
-        for (std::size_t i = 0; i < n; ++i, r += kStep) out[i] = dab(cx + r * dx, cy + r * dy);
+    /// DAB at n samples along a ray, r = r0, r0 + step, ...
+    void dabRun(double cx, double cy, double dx, double dy, double r, double step, std::size_t n,
+                float* out) const {
+        for (std::size_t i = 0; i < n; ++i, r += step) out[i] = dab(cx + r * dx, cy + r * dy);
     }
 };
 
@@ -100,15 +100,16 @@ public:
     int cell(double x, double y) const { return at(m_cells, m_cellStep, x, y); }
     int nucleus(double x, double y) const { return at(m_nuclei, m_nucleusStep, x, y); }
 
-    /// DAB at n samples along a ray, r = r0, r0 + kStep, ...: dab() two samples at a time, one
+    /// DAB at n samples along a ray, r = r0, r0 + step, ...: dab() two samples at a time, one
     /// per lane, in the same double operations.
-    void dabRun(double cx, double cy, double dx, double dy, double r, std::size_t n, float* out) const {
+    void dabRun(double cx, double cy, double dx, double dy, double r, double step, std::size_t n,
+                float* out) const {
         std::size_t i = 0;
 #if defined(__SSE2__)
         const __m128d cxv = _mm_set1_pd(cx), cyv = _mm_set1_pd(cy), dxv = _mm_set1_pd(dx),
-                      dyv = _mm_set1_pd(dy), one = _mm_set1_pd(1.0), step2 = _mm_set1_pd(2 * kStep);
-        __m128d rv = _mm_set_pd(r + kStep, r);
-        for (; i + 2 <= n; i += 2, r += 2 * kStep) {
+                      dyv = _mm_set1_pd(dy), one = _mm_set1_pd(1.0), step2 = _mm_set1_pd(2 * step);
+        __m128d rv = _mm_set_pd(r + step, r);
+        for (; i + 2 <= n; i += 2, r += 2 * step) {
             const __m128d x = _mm_add_pd(cxv, _mm_mul_pd(rv, dxv)), y = _mm_add_pd(cyv, _mm_mul_pd(rv, dyv));
             rv = _mm_add_pd(rv, step2);
             const __m128i xi = _mm_cvttpd_epi32(x), yi = _mm_cvttpd_epi32(y);
@@ -133,7 +134,7 @@ public:
             _mm_storel_pi(reinterpret_cast<__m64*>(out + i), _mm_cvtpd_ps(v));
         }
 #endif
-        for (; i < n; ++i, r += kStep) out[i] = dab(cx + r * dx, cy + r * dy);
+        for (; i < n; ++i, r += step) out[i] = dab(cx + r * dx, cy + r * dy);
     }
 
 private:
@@ -151,7 +152,7 @@ private:
 /// or above `stainedOd` being the stained membrane. `last` is set to the band's last sample:
 /// a shorter profile that still holds it reads the same.
 MembraneRay::Reading readProfile(const float* p, const float* r, std::size_t n, double cytoplasm,
-                                 double stainedOd, double mpp, std::size_t& last) {
+                                 double stainedOd, double stepUm, std::size_t& last) {
     MembraneRay::Reading out;
     last = 0;
     if (n == 0) return out;
@@ -168,7 +169,7 @@ MembraneRay::Reading readProfile(const float* p, const float* r, std::size_t n, 
         out.memberSum += p[i];
         ++out.memberCount;
     }
-    out.widthUm = static_cast<float>((static_cast<double>(hi - lo) + 1) * kStep * mpp);
+    out.widthUm = static_cast<float>((static_cast<double>(hi - lo) + 1) * stepUm);
     last = hi;
     return out;
 }
@@ -228,7 +229,8 @@ float selectNth(float* v, std::size_t n, std::size_t k) {
 
 }  // namespace
 
-MembraneAnalyzer::MembraneAnalyzer(const core::IhcParams& params, double mpp) : m_params(params), m_mpp(mpp) {
+MembraneAnalyzer::MembraneAnalyzer(const core::IhcParams& params, double mpp)
+    : m_params(params), m_mpp(mpp), m_step(std::clamp(0.5 / mpp, 0.5, 1.0)) {
     const int rays = std::max(1, m_params.sectors) * kRaysPerSector;
     m_cos.resize(static_cast<std::size_t>(rays));
     m_sin.resize(static_cast<std::size_t>(rays));
@@ -247,6 +249,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     const std::size_t rays = m_cos.size();
     const double px = 1.0 / m_mpp;
     const double band = bandPx();
+    const double step = m_step;
     const double rMax = m_params.maxCellRadiusUm * px + band + 2;
     // 0.5 µm: the mid-line between nuclei is only an estimate of the cell border; two stained
     // neighbours' bands meet within this of it, a lone neighbour's band lies beyond it.
@@ -258,7 +261,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     // samples would otherwise regrow them, and a sample costs only a few nanoseconds.
     thread_local std::vector<float> profileBuf, radiiBuf, cytoplasmBuf;
     thread_local std::vector<std::size_t> startBuf, cutEndBuf;
-    const std::size_t perRay = static_cast<std::size_t>(std::max(0.0, rMax) / kStep) + 2;
+    const std::size_t perRay = static_cast<std::size_t>(std::max(0.0, rMax) / step) + 2;
     if (profileBuf.size() < rays * perRay) {
         profileBuf.resize(rays * perRay);
         radiiBuf.resize(rays * perRay);
@@ -282,7 +285,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     double rInside = 0;
     if (nuclei.type() == CV_32SC1) {
         const double lim = detail::clearRadius(nuclei, label, centre, rMax) - std::numbers::sqrt2 / 2 - 1e-6;
-        if (lim > 0) rInside = std::min(std::ceil(lim / kStep) * kStep, std::floor(rMax / kStep) * kStep);
+        if (lim > 0) rInside = std::min(std::ceil(lim / step) * step, std::floor(rMax / step) * step);
     }
     auto castRay = [&](const auto& at, std::size_t k) {
         const double dx = m_cos[k], dy = m_sin[k];
@@ -291,12 +294,12 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         std::size_t e = b;
         // Leave the nucleus; the samples before rInside lie in it.
         double r = rInside;
-        while (r < rMax && at.nucleus(cx + r * dx, cy + r * dy) == label) r += kStep;
+        while (r < rMax && at.nucleus(cx + r * dx, cy + r * dy) == label) r += step;
         // Walk through the territory to `band` beyond its edge.
         double rEdge = r;
         const double rFirst = r;
         int neighbour = 0;
-        for (; r < rMax; r += kStep) {
+        for (; r < rMax; r += step) {
             const double x = cx + r * dx, y = cy + r * dy;
             const int l = at.cell(x, y);
             if (l == -1) {
@@ -313,7 +316,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
             ++e;
         }
         // The DAB samples after the walk: without its branches they pipeline.
-        at.dabRun(cx, cy, dx, dy, rFirst, e - b, profile + b);
+        at.dabRun(cx, cy, dx, dy, rFirst, step, e - b, profile + b);
         nSamples = e;
         MembraneRay& ray = out.rays[k];
         ray.neighbour = neighbour;
@@ -343,7 +346,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
             std::size_t guess = e;
             if (denominator > 0) {
                 const double rStar = (ox * ox + oy * oy - t * t) / denominator;
-                const double steps = std::ceil((rStar - rFirst) / kStep);
+                const double steps = std::ceil((rStar - rFirst) / step);
                 if (steps <= 0)
                     guess = b;
                 else if (steps < static_cast<double>(e - b))
@@ -403,13 +406,13 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
         const std::size_t b = start[k];
         MembraneRay& ray = out.rays[k];
         std::size_t last = 0;
-        ray.full =
-            readProfile(profile + b, radii + b, start[k + 1] - b, cyto, m_params.stainedOd, m_mpp, last);
+        ray.full = readProfile(profile + b, radii + b, start[k + 1] - b, cyto, m_params.stainedOd,
+                               step * m_mpp, last);
         // The cut profile is a prefix of the full one: holding the full peak's band (the peak
         // is the first maximum, the band ends where it ends), it reads the same.
         ray.cut = cutEnd[k] - b > last ? ray.full
                                        : readProfile(profile + b, radii + b, cutEnd[k] - b, cyto,
-                                                     m_params.stainedOd, m_mpp, last);
+                                                     m_params.stainedOd, step * m_mpp, last);
         if (start[k + 1] == b) ray.full.radius = ray.cut.radius = ray.edge;
         // Cells around a stained peak: its own pixel and eight points each one and two bands
         // away (an unstained ray needs none: it is evidence of no membrane wherever it is).
