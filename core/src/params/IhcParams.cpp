@@ -76,6 +76,12 @@ const std::vector<ParamField<IhcParams>>& IhcParams::fields() {
           "(28-50 µm²) and segmentation at 0.5 µm/px adds about a pixel around it; tumour nuclei are larger.",
           0, 200},
          &P::lymphocyteMaxAreaUm2},
+        {{"ihc.lymphocyte_darker_than", "Lymphocyte darkness", "",
+          "A lymphocyte's hematoxylin OD is above this fraction of the nuclei larger than the lymphocyte "
+          "area (the tumour nuclei): its condensed chromatin stains darker, while the small nuclei of a "
+          "low-grade or lobular carcinoma stain like their neighbours.",
+          0.5, 1},
+         &P::lymphocyteDarkerThan},
         {{"ihc.stroma_min_elongation", "Stroma nucleus elongation", "",
           "Nuclei at least this elongated (major/minor axis) are spindle stromal cells, not tumour.", 1, 20},
          &P::stromaMinElongation},

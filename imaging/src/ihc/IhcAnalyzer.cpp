@@ -265,11 +265,23 @@ IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cell
     ExclusionCounts counts;
     const std::size_t n = cells.size();
     if (n == 0) return counts;
-    std::vector<float> h;
-    h.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) h.push_back(cells.nucleusHematoxylinOd[i]);
-    std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n / 2), h.end());
-    const float medianH = h[n / 2];
+    // A lymphocyte's condensed chromatin stains darker than the tumour nuclei around it: its
+    // hematoxylin must exceed the ihc.lymphocyte_darker_than fraction of the nuclei too large
+    // to be lymphocytes (the tumour nuclei, whichever cells outnumber the others), or of all
+    // nuclei when fewer than kMinReference are that large (a carcinoma with small nuclei).
+    constexpr std::size_t kMinReference = 20;
+    std::vector<float> all, large;
+    all.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        all.push_back(cells.nucleusHematoxylinOd[i]);
+        if (cells.nucleusAreaUm2[i] > params.lymphocyteMaxAreaUm2)
+            large.push_back(cells.nucleusHematoxylinOd[i]);
+    }
+    std::vector<float>& ref = large.size() >= kMinReference ? large : all;
+    const auto k = std::min(ref.size() - 1, static_cast<std::size_t>(params.lymphocyteDarkerThan *
+                                                                     static_cast<double>(ref.size())));
+    std::nth_element(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(k), ref.end());
+    const float darkH = ref[k];
 
     // Nucleus rules first: they need no neighbours.
     std::vector<char> candidate(n, 0);
@@ -279,7 +291,7 @@ IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cell
         // weak-to-moderate or more belongs to a tumour cell (often one whose nucleus is partly
         // hidden under the brown), not to a lymphocyte.
         const bool lymph = cells.nucleusAreaUm2[i] <= params.lymphocyteMaxAreaUm2 &&
-                           cells.nucleusCircularity[i] >= 0.75f && cells.nucleusHematoxylinOd[i] >= medianH &&
+                           cells.nucleusCircularity[i] >= 0.75f && cells.nucleusHematoxylinOd[i] > darkH &&
                            cells.intensity[i] < core::IntensityClass::WeakModerate;
         if (lymph) {
             cells.exclusion[i] = core::CellExclusion::Lymphocyte;

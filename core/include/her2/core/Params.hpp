@@ -51,23 +51,24 @@ struct IhcParams {
     double nucleusMinAreaUm2 = 12;
     double nucleusMaxAreaUm2 = 250;
     double maxCellRadiusUm = 12;
-    double membraneWidthUm = 1.5;      ///< half-width of the band sampled along the outline
-    double stainedOd = 0.05;           ///< membrane pixel counts as stained at or above this DAB OD
-    double membraneContrastOd = 0.05;  ///< membrane peak must stand this far above the cytoplasm DAB
-    double faintOd = 0.18;             ///< faint below, weak-moderate at or above
-    double strongOd = 0.45;            ///< strong at or above
-    double completeFraction = 0.85;    ///< complete at or above this fraction of the circumference
-    double lateralFraction = 0.5;      ///< lateral/basolateral from here up to complete
-    double minStainedFraction = 0.10;  ///< below this a membrane counts as unstained
-    int sectors = 36;                  ///< angular sectors for completeness
-    double analysisMpp = 0.5;          ///< pixel size the cells are analysed at, µm
-    double nucleusThresholdOd = 0.12;  ///< hematoxylin OD above local background that is nucleus
-    double backgroundRadiusUm = 8;     ///< radius of the hematoxylin background estimate
-    double nucleusSplitUm = 0.4;       ///< h-maxima depth of the distance map that splits nuclei
-    double lymphocyteMaxAreaUm2 = 50;  ///< small round dark nuclei up to this area are lymphocytes
-    double stromaMinElongation = 2.4;  ///< nuclei at least this elongated are stroma (spindle cells)
-    double eosinRatio = 0.6;           ///< eosin / hematoxylin OD above this: H&E, not IHC
-    bool excludeNonTumour = true;      ///< exclude stroma and lymphocytes by the nucleus rule
+    double membraneWidthUm = 1.5;       ///< half-width of the band sampled along the outline
+    double stainedOd = 0.05;            ///< membrane pixel counts as stained at or above this DAB OD
+    double membraneContrastOd = 0.05;   ///< membrane peak must stand this far above the cytoplasm DAB
+    double faintOd = 0.18;              ///< faint below, weak-moderate at or above
+    double strongOd = 0.45;             ///< strong at or above
+    double completeFraction = 0.85;     ///< complete at or above this fraction of the circumference
+    double lateralFraction = 0.5;       ///< lateral/basolateral from here up to complete
+    double minStainedFraction = 0.10;   ///< below this a membrane counts as unstained
+    int sectors = 36;                   ///< angular sectors for completeness
+    double analysisMpp = 0.5;           ///< pixel size the cells are analysed at, µm
+    double nucleusThresholdOd = 0.12;   ///< hematoxylin OD above local background that is nucleus
+    double backgroundRadiusUm = 8;      ///< radius of the hematoxylin background estimate
+    double nucleusSplitUm = 0.4;        ///< h-maxima depth of the distance map that splits nuclei
+    double lymphocyteMaxAreaUm2 = 50;   ///< small round dark nuclei up to this area are lymphocytes
+    double lymphocyteDarkerThan = 0.9;  ///< ... and darker than this fraction of the larger nuclei
+    double stromaMinElongation = 2.4;   ///< nuclei at least this elongated are stroma (spindle cells)
+    double eosinRatio = 0.6;            ///< eosin / hematoxylin OD above this: H&E, not IHC
+    bool excludeNonTumour = true;       ///< exclude stroma and lymphocytes by the nucleus rule
     static const std::vector<ParamField<IhcParams>>& fields();
 };
 
