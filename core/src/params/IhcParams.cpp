@@ -71,6 +71,13 @@ const std::vector<ParamField<IhcParams>>& IhcParams::fields() {
           "Touching nuclei are split where their distance map dips by at least this much (h-maxima).", 0.1,
           5},
          &P::nucleusSplitUm},
+        {{"ihc.spindle_max_width_um", "Spindle nucleus width", "µm",
+          "Touching pieces of a nucleus that are both narrower than this (twice the distance from their "
+          "centre line to their edge) are one nucleus: a spindle nucleus of a fibroblast is 2-4 µm wide and "
+          "its distance map dips along its length, where the split would make round pieces that pass for "
+          "tumour cells; lymphocyte and tumour nuclei are wider.",
+          0, 20},
+         &P::spindleMaxWidthUm},
         {{"ihc.lymphocyte_max_area_um2", "Lymphocyte maximum nucleus area", "µm²",
           "Round, dark nuclei up to this area are lymphocytes: a lymphocyte nucleus is 6-8 µm across "
           "(28-50 µm²) and segmentation at 0.5 µm/px adds about a pixel around it; tumour nuclei are larger.",

@@ -11,6 +11,57 @@
 #include "ihc/Morphology.hpp"
 
 namespace her2::imaging {
+namespace {
+
+/// Joins 4-adjacent labels of `labels` that are both narrower than `maxWidthPx` (twice their
+/// largest value of `dist`). Returns each label's representative (itself when not joined);
+/// the representative's entry of `area` then holds the joined area.
+std::vector<int> joinSpindlePieces(const cv::Mat& labels, const cv::Mat& dist, std::vector<int>& area,
+                                   double maxWidthPx) {
+    const std::size_t n = area.size();
+    std::vector<int> root(n);
+    for (std::size_t i = 0; i < n; ++i) root[i] = static_cast<int>(i);
+    if (maxWidthPx <= 0) return root;
+    std::vector<float> peak(n, 0.f);
+    for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        const float* d = dist.ptr<float>(y);
+        for (int x = 0; x < labels.cols; ++x)
+            if (l[x] > 0)
+                peak[static_cast<std::size_t>(l[x])] = std::max(peak[static_cast<std::size_t>(l[x])], d[x]);
+    }
+    const auto halfWidth = static_cast<float>(0.5 * maxWidthPx);
+    auto find = [&](int a) {
+        while (root[static_cast<std::size_t>(a)] != a)
+            a = root[static_cast<std::size_t>(a)] =
+                root[static_cast<std::size_t>(root[static_cast<std::size_t>(a)])];
+        return a;
+    };
+    auto join = [&](int a, int b) {
+        if (a <= 0 || b <= 0 || a == b) return;
+        if (peak[static_cast<std::size_t>(a)] >= halfWidth || peak[static_cast<std::size_t>(b)] >= halfWidth)
+            return;
+        a = find(a);
+        b = find(b);
+        if (a == b) return;
+        if (b < a) std::swap(a, b);  // the lower label represents: raster order is kept
+        root[static_cast<std::size_t>(b)] = a;
+        area[static_cast<std::size_t>(a)] += area[static_cast<std::size_t>(b)];
+    };
+    for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        const int* below = y + 1 < labels.rows ? labels.ptr<int>(y + 1) : nullptr;
+        for (int x = 0; x < labels.cols; ++x) {
+            if (l[x] <= 0) continue;
+            if (x + 1 < labels.cols && l[x + 1] != l[x]) join(l[x], l[x + 1]);
+            if (below && below[x] != l[x]) join(l[x], below[x]);
+        }
+    }
+    for (std::size_t i = 1; i < n; ++i) root[i] = find(static_cast<int>(i));
+    return root;
+}
+
+}  // namespace
 
 NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Mat& allowed) const {
     NucleusLabels out;
@@ -77,12 +128,19 @@ NucleusLabels NucleusSegmenter::segment(const cv::Mat& hematoxylin, const cv::Ma
     std::vector<int> area(static_cast<std::size_t>(std::max(markerCount, 1)), 0);
     detail::floodWatershed(markers, markers, elevation, lo, hi, mask, {}, 0, area.data());
 
+    // Spindle nuclei stay whole: along a thin nucleus the distance map rises and falls with
+    // its width, and the split would cut it into round pieces that pass for tumour cells.
+    // Touching pieces whose widest point (twice the largest distance) is narrower than
+    // ihc.spindle_max_width_um are joined.
+    std::vector<int> root = joinSpindlePieces(markers, dist, area, m_params.spindleMaxWidthUm * px);
+
     // Area filter and consecutive relabelling.
     const double maxAreaPx = m_params.nucleusMaxAreaUm2 * px * px;
     std::vector<int> remap(area.size(), 0);
     int next = 0;
     for (std::size_t i = 1; i < area.size(); ++i)
-        if (area[i] >= minAreaPx && area[i] <= maxAreaPx) remap[i] = ++next;
+        if (root[i] == static_cast<int>(i) && area[i] >= minAreaPx && area[i] <= maxAreaPx) remap[i] = ++next;
+    for (std::size_t i = 1; i < area.size(); ++i) remap[i] = remap[static_cast<std::size_t>(root[i])];
     out.labels.create(markers.size(), CV_32S);
     for (int y = 0; y < markers.rows; ++y) {
         const int* m = markers.ptr<int>(y);

@@ -65,6 +65,32 @@ TEST(Ihc_NucleusSegmenter, splits_two_touching_nuclei) {
     EXPECT_GT(n.labels.at<int>(40, 61), 0);
 }
 
+TEST(Ihc_NucleusSegmenter, keeps_a_beaded_spindle_nucleus_whole) {
+    // A fibroblast nucleus 3.5 µm wide and 28 µm long whose width swells and narrows along it:
+    // the distance map dips between the swellings, and the split would make round pieces,
+    // each counted as a tumour cell.
+    cv::Mat h(60, 100, CV_32F, cv::Scalar(0.02));
+    cv::line(h, {26, 30}, {74, 30}, cv::Scalar(0.4), 2, cv::LINE_8);  // 1-1.5 µm necks
+    for (int x = 26; x <= 74; x += 12) cv::circle(h, {x, 30}, 3, cv::Scalar(0.4), cv::FILLED, cv::LINE_8);
+    cv::GaussianBlur(h, h, cv::Size(), 0.7);
+    core::IhcParams p;
+    p.spindleMaxWidthUm = 0;  // without the join: split (the test's premise)
+    EXPECT_GE(NucleusSegmenter(p, kMpp).segment(h).count, 2) << "premise";
+    p = core::IhcParams{};
+    const auto n = NucleusSegmenter(p, kMpp).segment(h);
+    EXPECT_EQ(n.count, 1);
+    EXPECT_EQ(n.labels.at<int>(30, 26), n.labels.at<int>(30, 74));
+}
+
+TEST(Ihc_NucleusSegmenter, still_splits_touching_lymphocyte_sized_nuclei) {
+    // Two 6 µm nuclei touching: wider than a spindle, split as before.
+    core::IhcParams p;
+    const cv::Mat h = drawNuclei({100, 80}, {{{40, 40}, 6}, {{51, 40}, 6}});
+    const auto n = NucleusSegmenter(p, kMpp).segment(h);
+    ASSERT_EQ(n.count, 2);
+    EXPECT_NE(n.labels.at<int>(40, 37), n.labels.at<int>(40, 54));
+}
+
 TEST(Ihc_NucleusSegmenter, keeps_one_round_nucleus_whole_and_drops_debris) {
     core::IhcParams p;
     const cv::Mat h = drawNuclei({100, 80}, {{{40, 40}, 10}, {{80, 20}, 1}});

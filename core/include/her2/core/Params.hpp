@@ -64,6 +64,7 @@ struct IhcParams {
     double nucleusThresholdOd = 0.12;   ///< hematoxylin OD above local background that is nucleus
     double backgroundRadiusUm = 8;      ///< radius of the hematoxylin background estimate
     double nucleusSplitUm = 0.4;        ///< h-maxima depth of the distance map that splits nuclei
+    double spindleMaxWidthUm = 4.5;     ///< touching nucleus pieces both narrower than this stay one nucleus
     double lymphocyteMaxAreaUm2 = 50;   ///< small round dark nuclei up to this area are lymphocytes
     double lymphocyteDarkerThan = 0.9;  ///< ... and darker than this fraction of the larger nuclei
     double stromaMinElongation = 2.4;   ///< nuclei at least this elongated are stroma (spindle cells)
