@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -20,32 +21,29 @@ std::vector<int> joinSpindlePieces(const cv::Mat& labels, const cv::Mat& dist, s
                                    double maxWidthPx) {
     const std::size_t n = area.size();
     std::vector<int> root(n);
-    for (std::size_t i = 0; i < n; ++i) root[i] = static_cast<int>(i);
+    std::iota(root.begin(), root.end(), 0);
     if (maxWidthPx <= 0) return root;
     std::vector<float> peak(n, 0.f);
+    auto rootOf = [&](int l) -> int& { return root[static_cast<std::size_t>(l)]; };
+    auto peakOf = [&](int l) -> float& { return peak[static_cast<std::size_t>(l)]; };
     for (int y = 0; y < labels.rows; ++y) {
         const int* l = labels.ptr<int>(y);
         const float* d = dist.ptr<float>(y);
         for (int x = 0; x < labels.cols; ++x)
-            if (l[x] > 0)
-                peak[static_cast<std::size_t>(l[x])] = std::max(peak[static_cast<std::size_t>(l[x])], d[x]);
+            if (l[x] > 0) peakOf(l[x]) = std::max(peakOf(l[x]), d[x]);
     }
     const auto halfWidth = static_cast<float>(0.5 * maxWidthPx);
-    auto find = [&](int a) {
-        while (root[static_cast<std::size_t>(a)] != a)
-            a = root[static_cast<std::size_t>(a)] =
-                root[static_cast<std::size_t>(root[static_cast<std::size_t>(a)])];
-        return a;
+    auto find = [&](int l) {
+        while (rootOf(l) != l) l = rootOf(l) = rootOf(rootOf(l));  // path halving
+        return l;
     };
     auto join = [&](int a, int b) {
-        if (a <= 0 || b <= 0 || a == b) return;
-        if (peak[static_cast<std::size_t>(a)] >= halfWidth || peak[static_cast<std::size_t>(b)] >= halfWidth)
-            return;
+        if (a <= 0 || b <= 0 || a == b || peakOf(a) >= halfWidth || peakOf(b) >= halfWidth) return;
         a = find(a);
         b = find(b);
         if (a == b) return;
         if (b < a) std::swap(a, b);  // the lower label represents: raster order is kept
-        root[static_cast<std::size_t>(b)] = a;
+        rootOf(b) = a;
         area[static_cast<std::size_t>(a)] += area[static_cast<std::size_t>(b)];
     };
     for (int y = 0; y < labels.rows; ++y) {
@@ -57,7 +55,7 @@ std::vector<int> joinSpindlePieces(const cv::Mat& labels, const cv::Mat& dist, s
             if (below && below[x] != l[x]) join(l[x], below[x]);
         }
     }
-    for (std::size_t i = 1; i < n; ++i) root[i] = find(static_cast<int>(i));
+    for (int l = 1; l < static_cast<int>(n); ++l) rootOf(l) = find(l);
     return root;
 }
 
