@@ -89,6 +89,12 @@ const std::vector<ParamField<IhcParams>>& IhcParams::fields() {
           "low-grade or lobular carcinoma stain like their neighbours.",
           0.5, 1},
          &P::lymphocyteDarkerThan},
+        {{"ihc.lymphocyte_area_fraction", "Lymphocyte relative size", "",
+          "A small round nucleus at most this fraction of the median area of the nuclei larger than the "
+          "lymphocyte area, and at least as dark as the median nucleus, is a lymphocyte or a stromal nucleus "
+          "cut across, not a tumour nucleus.",
+          0, 1},
+         &P::lymphocyteAreaFraction},
         {{"ihc.stroma_min_elongation", "Stroma nucleus elongation", "",
           "Nuclei at least this elongated (major/minor axis) are spindle stromal cells, not tumour.", 1, 20},
          &P::stromaMinElongation},

@@ -265,23 +265,35 @@ IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cell
     ExclusionCounts counts;
     const std::size_t n = cells.size();
     if (n == 0) return counts;
-    // A lymphocyte's condensed chromatin stains darker than the tumour nuclei around it: its
-    // hematoxylin must exceed the ihc.lymphocyte_darker_than fraction of the nuclei too large
-    // to be lymphocytes (the tumour nuclei, whichever cells outnumber the others), or of all
-    // nuclei when fewer than kMinReference are that large (a carcinoma with small nuclei).
+    // Lymphocytes and stromal nuclei cut across are told from the tumour nuclei around them,
+    // those too large to be lymphocytes (whichever cells outnumber the others): a small round
+    // nucleus is one when it is darker than the ihc.lymphocyte_darker_than fraction of them
+    // (condensed chromatin), or when its area is at most ihc.lymphocyte_area_fraction of
+    // their median and it is at least as dark as the median nucleus. A small tumour nucleus of
+    // a low-grade or lobular carcinoma is neither. With fewer than kMinReference large nuclei,
+    // only darkness against all nuclei counts.
     constexpr std::size_t kMinReference = 20;
-    std::vector<float> all, large;
+    std::vector<float> all, largeH, largeArea;
     all.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         all.push_back(cells.nucleusHematoxylinOd[i]);
-        if (cells.nucleusAreaUm2[i] > params.lymphocyteMaxAreaUm2)
-            large.push_back(cells.nucleusHematoxylinOd[i]);
+        if (cells.nucleusAreaUm2[i] > params.lymphocyteMaxAreaUm2) {
+            largeH.push_back(cells.nucleusHematoxylinOd[i]);
+            largeArea.push_back(cells.nucleusAreaUm2[i]);
+        }
     }
-    std::vector<float>& ref = large.size() >= kMinReference ? large : all;
-    const auto k = std::min(ref.size() - 1, static_cast<std::size_t>(params.lymphocyteDarkerThan *
-                                                                     static_cast<double>(ref.size())));
-    std::nth_element(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(k), ref.end());
-    const float darkH = ref[k];
+    // The element of rank fraction * size, as std::nth_element places it (v is reordered).
+    auto quantile = [](std::vector<float>& v, double fraction) {
+        const auto k =
+            std::min(v.size() - 1, static_cast<std::size_t>(fraction * static_cast<double>(v.size())));
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+        return v[k];
+    };
+    const bool byLarge = largeH.size() >= kMinReference;
+    const float darkH = quantile(byLarge ? largeH : all, params.lymphocyteDarkerThan);
+    const float medianH = quantile(all, 0.5);
+    const float smallArea =
+        byLarge ? static_cast<float>(params.lymphocyteAreaFraction) * quantile(largeArea, 0.5) : 0.f;
 
     // Nucleus rules first: they need no neighbours.
     std::vector<char> candidate(n, 0);
@@ -290,9 +302,11 @@ IhcAnalyzer::ExclusionCounts IhcAnalyzer::excludeNonTumour(core::CellTable& cell
         // Immune cells do not express HER2: a small round nucleus inside a membrane stained
         // weak-to-moderate or more belongs to a tumour cell (often one whose nucleus is partly
         // hidden under the brown), not to a lymphocyte.
-        const bool lymph = cells.nucleusAreaUm2[i] <= params.lymphocyteMaxAreaUm2 &&
-                           cells.nucleusCircularity[i] >= 0.75f && cells.nucleusHematoxylinOd[i] > darkH &&
-                           cells.intensity[i] < core::IntensityClass::WeakModerate;
+        const bool lymph =
+            cells.nucleusAreaUm2[i] <= params.lymphocyteMaxAreaUm2 && cells.nucleusCircularity[i] >= 0.75f &&
+            (cells.nucleusHematoxylinOd[i] > darkH ||
+             (cells.nucleusAreaUm2[i] <= smallArea && cells.nucleusHematoxylinOd[i] >= medianH)) &&
+            cells.intensity[i] < core::IntensityClass::WeakModerate;
         if (lymph) {
             cells.exclusion[i] = core::CellExclusion::Lymphocyte;
             ++counts.lymphocyte;

@@ -113,3 +113,22 @@ TEST(NonTumour, StainedSmallNucleusStaysTumour) {
     imaging::IhcAnalyzer::excludeNonTumour(cells, params, kMpp);
     EXPECT_EQ(cells.exclusion[55], core::CellExclusion::None);
 }
+
+TEST(NonTumour, MuchSmallerNucleiOfMedianDarknessAreNotTumour) {
+    // Tumour nuclei of 70 µm² and, every fifth cell, round nuclei of 30 µm² (under half their
+    // area) no darker than the tumour's typical nucleus: stromal nuclei cut across or pale
+    // lymphocytes, not tumour cells. The same nuclei at 40 µm² stay tumour cells.
+    constexpr int side = 20;
+    for (const double smallArea : {30.0, 40.0}) {
+        core::CellTable cells;
+        for (int j = 0; j < side; ++j)
+            for (int i = 0; i < side; ++i) {
+                const bool small = (j * side + i) % 5 == 0;
+                cells.append(
+                    roundCell(i, j, small ? smallArea : 70, small ? 0.42 : tumourHematoxylin(i, j, side)));
+            }
+        const core::IhcParams params;
+        imaging::IhcAnalyzer::excludeNonTumour(cells, params, kMpp);
+        EXPECT_EQ(lymphocytes(cells), smallArea <= 35 ? cells.size() / 5 : 0u) << smallArea << " µm²";
+    }
+}

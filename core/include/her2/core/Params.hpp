@@ -67,9 +67,10 @@ struct IhcParams {
     double spindleMaxWidthUm = 4.5;     ///< touching nucleus pieces both narrower than this stay one nucleus
     double lymphocyteMaxAreaUm2 = 50;   ///< small round dark nuclei up to this area are lymphocytes
     double lymphocyteDarkerThan = 0.9;  ///< ... and darker than this fraction of the larger nuclei
-    double stromaMinElongation = 2.4;   ///< nuclei at least this elongated are stroma (spindle cells)
-    double eosinRatio = 0.6;            ///< eosin / hematoxylin OD above this: H&E, not IHC
-    bool excludeNonTumour = true;       ///< exclude stroma and lymphocytes by the nucleus rule
+    double lymphocyteAreaFraction = 0.5;  ///< ... or at most this fraction of their median area
+    double stromaMinElongation = 2.4;     ///< nuclei at least this elongated are stroma (spindle cells)
+    double eosinRatio = 0.6;              ///< eosin / hematoxylin OD above this: H&E, not IHC
+    bool excludeNonTumour = true;         ///< exclude stroma and lymphocytes by the nucleus rule
     static const std::vector<ParamField<IhcParams>>& fields();
 };
 
