@@ -72,8 +72,9 @@ public:
 
     /// Marks non-tumour cells of a whole slide (needs all cells, so run after merging; cells
     /// already excluded stay so). Lymphocyte: nucleus area <= ihc.lymphocyteMaxAreaUm2,
-    /// circularity >= 0.75 and hematoxylin OD above ihc.lymphocyteDarkerThan of the larger
-    /// nuclei (of all nuclei when fewer than 20 are larger), membrane below weak-to-moderate. Stroma: nucleus
+    /// circularity >= 0.75, membrane below weak-to-moderate, and either darker than
+    /// ihc.lymphocyteDarkerThan of the larger nuclei or at most ihc.lymphocyteAreaFraction of
+    /// their median area and of median darkness (docs/ihc-method.md §9). Stroma: nucleus
     /// elongation (major/minor axis from the second moments of its outline) >=
     /// ihc.stromaMinElongation, or a cell with fewer than 2 other candidate tumour cells within
     /// 2 * ihc.maxCellRadiusUm (tumour cells grow in cohesive nests; stromal cells lie apart).
