@@ -61,6 +61,12 @@ const std::vector<ParamField<FishParams>>& FishParams::fields() {
           "cluster, counted as intensity / single-signal intensity.",
           1.5, 50},
          &P::clusterMinCopies},
+        {{"fish.min_signal_fraction", "Faint speck limit", "single signals",
+          "A spot whose integrated intensity is below this fraction of the median single-signal intensity "
+          "is a non-specific speck and is not counted: signals of one probe are of like brightness, and "
+          "counting guides say to ignore faint non-specific dots.",
+          0, 1},
+         &P::minSignalFraction},
     };
     return f;
 }

@@ -704,25 +704,39 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     // Footprints: flood from each signal (brightest first) over the smoothed image above a
     // quarter of the typical signal amplitude; signals that land in one footprint form one
     // object (a cluster, or adjacent signals).
-    std::vector<double> amps;
-    for (const Signal& s : signals) amps.push_back(s.amplitude);
-    const double typical = median(amps);
+    // Signals inside nuclei only, when there are enough: outside them, non-specific specks
+    // (debris, mounting medium) can outnumber the signals and pull a field-wide median down.
+    constexpr std::size_t kMinInside = 10;
+    std::vector<double> amps, ampsInside;
+    for (const Signal& s : signals) {
+        amps.push_back(s.amplitude);
+        if (nuclei.objectAt(s.x, s.y) >= 0) ampsInside.push_back(s.amplitude);
+    }
+    const double typical = median(ampsInside.size() >= kMinInside ? ampsInside : amps);
     const double floorLevel = std::max(0.25 * typical, 3.0 * noise);
     FootprintIndex index(channel.size(), 32);
     std::vector<Footprint> prints =
         floodFootprints(channel, scale, kernels, mpp, signals, background, floorLevel, index);
     integrateFootprints(channel, scale, sigma, signals, prints, index);
 
-    // Single-signal intensity: median over footprints holding one signal, recomputed without
-    // those above twice the first estimate (unresolved clusters would pull it up).
-    std::vector<double> singles;
-    for (const Footprint& fp : prints)
-        if (fp.signals.size() == 1 && fp.intensity > 0) singles.push_back(fp.intensity);
+    // Single-signal intensity: median over footprints holding one signal inside a nucleus (of
+    // the whole field when fewer than kMinInside are), recomputed twice without those above
+    // twice the estimate (unresolved clusters would pull it up) and those below
+    // fish.min_signal_fraction of it (faint non-specific specks would pull it down, and every
+    // real signal would then read as several copies).
+    std::vector<double> singles, singlesAnywhere;
+    for (const Footprint& fp : prints) {
+        if (fp.signals.size() != 1 || fp.intensity <= 0) continue;
+        singlesAnywhere.push_back(fp.intensity);
+        if (nuclei.objectAt(fp.cx, fp.cy) >= 0) singles.push_back(fp.intensity);
+    }
+    if (singles.size() < kMinInside) singles = std::move(singlesAnywhere);
     double single = median(singles);
-    if (single > 0) {
+    for (int round = 0; round < 2 && single > 0; ++round) {
         std::vector<double> kept;
         for (double v : singles)
-            if (v < 2 * single) kept.push_back(v);
+            if (v < 2 * single && v >= params.minSignalFraction * single) kept.push_back(v);
+        if (kept.empty()) break;
         single = median(kept);
     }
     out.singleIntensity = single;
@@ -730,6 +744,8 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     for (const Footprint& fp : prints) {
         const int n = static_cast<int>(fp.signals.size());
         const double ratio = single > 0 ? fp.intensity / single : 0;
+        // Far fainter than one signal: a non-specific speck, not a gene copy.
+        if (single > 0 && ratio < params.minSignalFraction) continue;
         if (single > 0 && ratio >= params.clusterMinCopies) {
             core::FishSpot spot;
             spot.x = fp.cx, spot.y = fp.cy;

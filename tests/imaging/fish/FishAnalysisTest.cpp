@@ -168,6 +168,47 @@ TEST(FishSpots, ClustersEstimatedFromIntegratedIntensity) {
     EXPECT_TRUE(clusterSpot);
 }
 
+TEST(FishSpots, FaintSpecksOutsideNucleiDoNotSetTheSingleSignal) {
+    // Faint non-specific specks (debris, mounting medium) at 15% of a signal's brightness,
+    // three for every signal in the field, off the nuclei in both probe channels: a single
+    // signal measured over the whole field would be a speck, and every real signal would
+    // read as a cluster of several copies.
+    const FishPhantomSpec s = baseSpec(25);
+    const FishPhantom p(s);
+    FishPhantomImages img = p.render();
+    cv::Mat dapiF;
+    img.dapi.convertTo(dapiF, CV_32F);
+    cv::Scalar dapiMean = cv::mean(dapiF);
+    cv::RNG rng(7);
+    const double sigmaPx = s.spotSigmaUm / s.mpp;
+    for (cv::Mat* probe : {&img.her2, &img.cep17}) {
+        cv::Mat f;
+        probe->convertTo(f, CV_32F);
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(f, &lo, &hi);
+        const double amplitude = 0.15 * (hi - cv::mean(f)[0]);
+        cv::Mat specks = cv::Mat::zeros(f.size(), CV_32F);
+        const int count = 3 * 4 * s.nuclei;  // about four signals per nucleus in both probes
+        for (int placed = 0; placed < count;) {
+            const int x = rng.uniform(4, f.cols - 4), y = rng.uniform(4, f.rows - 4);
+            if (dapiF.at<float>(y, x) > 0.5 * dapiMean[0]) continue;  // off the nuclei only
+            specks.at<float>(y, x) = static_cast<float>(amplitude * 2 * CV_PI * sigmaPx * sigmaPx);
+            ++placed;
+        }
+        cv::GaussianBlur(specks, specks, cv::Size(), sigmaPx);
+        f += specks;
+        f.convertTo(*probe, probe->type());
+    }
+    const FishResult r = analyse(img, s.mpp);
+    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
+    const Agreement a = exactCounts(r, p.truth());
+    ASSERT_GE(a.compared, 12);
+    EXPECT_GE(a.fraction(), 0.9) << a.exact << " of " << a.compared;
+    int clustered = 0;
+    for (const auto& n : r.nuclei) clustered += n.her2Cluster;
+    EXPECT_EQ(clustered, 0);
+}
+
 TEST(FishSpots, SplitSignalsCountOnce) {
     FishPhantomSpec s = baseSpec(24);
     s.splitSignalFraction = 1;
