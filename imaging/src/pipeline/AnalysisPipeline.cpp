@@ -348,6 +348,12 @@ SlideAnalysis AnalysisPipeline::run(const SlideSource& source, const core::Analy
         which = detectAssay(source);
     SlideAnalysis out = which == core::Assay::Fish ? runFish(source, params, roi, progress, cancel)
                                                    : runIhc(source, params, roi, progress, cancel);
+    // Sizes in µm decide what a nucleus and a signal are: on an image without a pixel size,
+    // a refusal may come from the assumed one, and the one-line reason says so.
+    if (out.report.status == core::Her2Status::NotScorable && !out.calibration.calibrated())
+        out.report.reason +=
+            " (the image has no pixel size: " + std::to_string(out.calibration.mpp()).substr(0, 4) +
+            " µm/px assumed; give --mpp)";
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
 }

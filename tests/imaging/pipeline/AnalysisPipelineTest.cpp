@@ -178,6 +178,17 @@ TEST(Pipeline_Ihc, blank_slide_is_not_scorable_no_tissue) {
     expectRefused(s, smallTiles(2), "no tissue found");
 }
 
+TEST(Pipeline_Ihc, refusal_of_an_uncalibrated_image_names_the_assumed_pixel_size) {
+    // Sizes in µm decide what a nucleus is: without a pixel size in the file the refusal may
+    // come from the assumed one, and its one-line reason says how to give the real one.
+    cv::Mat blank(800, 800, CV_8UC3, cv::Scalar(238, 236, 240));
+    const MatSource uncalibrated(blank, 0);
+    expectRefused(uncalibrated, smallTiles(2), "no pixel size: 0.25 µm/px assumed; give --mpp");
+    const MatSource calibrated(blank, kMpp);
+    const auto a = runIhc(calibrated, smallTiles(2));
+    EXPECT_EQ(a.report.reason.find("--mpp"), std::string::npos) << a.report.reason;
+}
+
 TEST(Pipeline_Ihc, fluorescence_like_image_is_not_scorable_no_dab) {
     // Dark background with bright blue nuclei and red/green dots, as a FISH composite.
     cv::Mat img(800, 800, CV_8UC3, cv::Scalar(8, 8, 10));
