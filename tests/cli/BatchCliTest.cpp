@@ -169,6 +169,22 @@ TEST(Cli_Score, protocol_dump_round_trips_and_unknown_keys_are_named) {
         runCli("score --params " + quoted(dir / "junk.json") + " " + quoted(testSlide("boxes.png"))).code, 1);
 }
 
+TEST(Cli_Score, mpp_that_overrides_the_files_own_is_reported) {
+    // CMU-1 carries 0.499 µm/px; --mpp 0.25 is used, and the report warns of the override.
+    const auto slide = quoted(fs::path(HER2_TESTDATA_DIR) / "slides" / "cmu-1-small-region.svs");
+    const auto overridden = runCli("score --assay ihc --json --mpp 0.25 " + slide);
+    ASSERT_NE(overridden.code, 2) << overridden.err;
+    const auto j = nlohmann::json::parse(overridden.out);
+    EXPECT_NEAR(j["mpp"].get<double>(), 0.25, 1e-9);
+    bool warned = false;
+    for (const auto& w : j["warnings"])
+        warned = warned || w.get<std::string>().find("overrides") != std::string::npos;
+    EXPECT_TRUE(warned) << j["warnings"].dump();
+    const auto same = nlohmann::json::parse(runCli("score --assay ihc --json --mpp 0.499 " + slide).out);
+    for (const auto& w : same["warnings"])
+        EXPECT_EQ(w.get<std::string>().find("overrides"), std::string::npos);
+}
+
 TEST(Cli_Score, ihc_json_keys_and_outputs_that_qupath_opens) {
     const fs::path out = testTempDir();
     const auto r = runCli("score --assay ihc --json -o " + quoted(out) + " " +

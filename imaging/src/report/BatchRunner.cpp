@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -39,9 +40,17 @@ SlideAnalysis analyseSlide(const fs::path& path, const ScoreOptions& options, co
                            const core::CancelToken& cancel, const std::vector<fs::path>& channelFiles) {
     std::unique_ptr<SlideSource> source =
         channelFiles.size() > 1 ? openChannelStack(channelFiles, {"DAPI", "HER2", "CEP17"}) : openSlide(path);
+    // A pixel size given for a file that has its own is used, and the report says so: a
+    // wrong one changes what counts as a nucleus or a signal.
+    const core::PixelCalibration own = source->calibration();
     if (options.mpp) source->setCalibration(core::PixelCalibration(*options.mpp, *options.mpp, "user"));
     SlideAnalysis a =
         AnalysisPipeline::run(*source, options.params, options.roi, progress, cancel, options.assay);
+    if (options.mpp && own.calibrated() && std::abs(own.mpp() / *options.mpp - 1) > 0.01) {
+        std::ostringstream w;
+        w << "--mpp " << *options.mpp << " µm/px overrides the file's " << own.mpp() << " µm/px";
+        a.warnings.push_back(w.str());
+    }
     if (a.slideName.empty()) a.slideName = path.stem().string();
     if (a.slidePath.empty()) a.slidePath = path.string();
     return a;
