@@ -59,6 +59,11 @@ int threadCount(const core::TilingParams& tiling) {
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+/// An assumed pixel size as the messages give it, e.g. "0.25".
+std::string assumedMpp(const core::PixelCalibration& c) {
+    return std::to_string(c.mpp()).substr(0, 4);
+}
+
 void fillCommon(SlideAnalysis& out, const SlideSource& source, const core::AnalysisParams& params) {
     out.slidePath = source.path().string();
     out.slideName = source.path().stem().string();
@@ -70,8 +75,7 @@ void fillCommon(SlideAnalysis& out, const SlideSource& source, const core::Analy
     std::error_code ec;
     if (std::filesystem::is_regular_file(source.path(), ec)) out.slideHash = slideHash(source.path());
     if (!out.calibration.calibrated())
-        out.warnings.push_back("slide is uncalibrated: assumed " +
-                               std::to_string(out.calibration.mpp()).substr(0, 4) + " µm/px");
+        out.warnings.push_back("slide is uncalibrated: assumed " + assumedMpp(out.calibration) + " µm/px");
 }
 
 /// A report that refuses to score, with the reason.
@@ -352,8 +356,7 @@ SlideAnalysis AnalysisPipeline::run(const SlideSource& source, const core::Analy
     // a refusal may come from the assumed one, and the one-line reason says so.
     if (out.report.status == core::Her2Status::NotScorable && !out.calibration.calibrated())
         out.report.reason +=
-            " (the image has no pixel size: " + std::to_string(out.calibration.mpp()).substr(0, 4) +
-            " µm/px assumed; give --mpp)";
+            " (the image has no pixel size: " + assumedMpp(out.calibration) + " µm/px assumed; give --mpp)";
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
 }
