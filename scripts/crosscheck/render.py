@@ -202,6 +202,10 @@ def render(cfg, outdir):
     nucocc = np.zeros((S, S), np.float32)   # nucleus occupancy (for placing objects)
     incell = np.zeros((S, S), bool)
     wm = 0.8 * um
+    # "scheel" cases: each cell's band is half the precipitate width of its class (Scheel et
+    # al. 2018: 0.64 / 1.0 / 2.1 um at 1+ / 2+ / 3+), so two like neighbours make the full width
+    SCHEEL = {"faint": 0.32, "weakmod": 0.5, "strong": 1.05}
+    wcell = np.array([SCHEEL.get(c, 0.4) * um if cfg.get("scheel") else wm for c in cls], np.float32)
     sum_w = np.zeros(N); sum_x = np.zeros(N); sum_y = np.zeros(N)
     band_tot = np.zeros(N); band_on = np.zeros(N)
 
@@ -233,8 +237,9 @@ def render(cfg, outdir):
         arc = np.zeros(len(P), bool)
         for j in range(3):
             arc |= ((phi - arc_s[lab, j]) % (2 * np.pi)) < arc_l[lab, j]
-        prof = np.clip((wm - e) + 0.5, 0, 1) * ic
-        inband = ic & (e < wm)
+        wl = wcell[lab]
+        prof = np.clip((wl - e) + 0.5, 0, 1) * ic
+        inband = ic & (e < wl)
         band_tot += np.bincount(lab[inband], minlength=N)
         band_on += np.bincount(lab[inband & arc], minlength=N)
         own = arc * mem_od[lab]
@@ -419,6 +424,12 @@ def render(cfg, outdir):
 
 
 CASES = [
+    dict(name="w03_1plus_scheel", seed=103, fractions={"faint": 0.45}, scheel=True),
+    dict(name="w04_2plus_scheel", seed=104, fractions={"weakmod": 0.40, "faint": 0.30}, scheel=True),
+    dict(name="w06_3plus_scheel", seed=106, fractions={"strong": 0.60, "weakmod": 0.25, "faint": 0.10}, scheel=True),
+    dict(name="w07_3plus_near_scheel", seed=107, fractions={"strong": 0.15, "weakmod": 0.35, "faint": 0.20}, scheel=True),
+    dict(name="w05_2plus_near_scheel", seed=105, fractions={"weakmod": 0.15, "faint": 0.35}, scheel=True),
+
     dict(name="s01_null", seed=101, fractions={}),
     dict(name="s02_ultralow", seed=102, fractions={"faint": 0.06}),
     dict(name="s03_1plus", seed=103, fractions={"faint": 0.45}),
