@@ -52,6 +52,11 @@ const std::vector<ParamField<FishParams>>& FishParams::fields() {
         {{"fish.overlap_fraction", "Overlap area fraction", "",
           "A nucleus with at least this fraction of overlap pixels is excluded as overlapping.", 0, 1},
          &P::overlapFraction},
+        {{"fish.nucleus_max_area_ratio", "Nucleus size limit", "× median",
+          "A nucleus larger than this multiple of the median area of the field's evaluable nuclei is taken "
+          "for two overlapping nuclei and not counted (0: off).",
+          0, 10},
+         &P::nucleusMaxAreaRatio},
         {{"fish.background_radius_um", "Probe background radius", "µm",
           "Radius of the opening that estimates the probe background; larger than a signal cluster.", 0.5,
           20},

@@ -139,6 +139,34 @@ TEST(FishNuclei, OverlappingAndEdgeNucleiExcludedWithReason) {
     EXPECT_TRUE(sawEdge);
 }
 
+TEST(FishNuclei, NucleusTwiceTheUsualSizeIsTakenForAnOverlappingPair) {
+    // Sixteen even 9 µm nuclei and one smooth, evenly bright outline of 2.5 times their area
+    // (two nuclei lying over each other, no brighter where they overlap, no notch): it is
+    // not counted; none of the others is taken for a pair.
+    const double mpp = 0.1;
+    cv::Mat dapi(1400, 1400, CV_16U, cv::Scalar(200)), empty(dapi.size(), CV_16U, cv::Scalar(200));
+    const int r = static_cast<int>(4.5 / mpp);
+    for (int k = 0; k < 16; ++k)
+        cv::circle(dapi, {150 + (k % 4) * 300, 150 + (k / 4) * 300}, r, cv::Scalar(3000), cv::FILLED);
+    const cv::Point big(1150, 1250);
+    cv::ellipse(dapi, big, cv::Size(static_cast<int>(1.8 * r), static_cast<int>(1.4 * r)), 0, 0, 360,
+                cv::Scalar(3000), cv::FILLED);
+    cv::GaussianBlur(dapi, dapi, cv::Size(), 2);
+    const FishResult res =
+        analyzeFishField(dapi, empty, empty, her2::core::PixelCalibration(mpp, mpp, "test"), {});
+    int pairs = 0, bigFound = 0;
+    for (const auto& n : res.nuclei) {
+        const bool isBig = std::hypot(n.x - big.x, n.y - big.y) < r;
+        bigFound += isBig;
+        if (n.exclusion == NucleusExclusion::Overlapping) {
+            ++pairs;
+            EXPECT_TRUE(isBig) << n.x << "," << n.y;
+        }
+    }
+    EXPECT_EQ(bigFound, 1);
+    EXPECT_EQ(pairs, 1);
+}
+
 TEST(FishSpots, ClustersEstimatedFromIntegratedIntensity) {
     FishPhantomSpec s = baseSpec(23);
     s.clusterFraction = 1;

@@ -89,6 +89,7 @@ struct FishParams {
     double nucleusMinSolidity = 0.88;  ///< less convex DAPI objects are unseparated clumps (overlapping)
     double overlapIntensity = 1.5;     ///< DAPI above this multiple of the nucleus median marks an overlap
     double overlapFraction = 0.08;     ///< nucleus area fraction that bright before it counts as overlapping
+    double nucleusMaxAreaRatio = 2.0;  ///< nuclei over this multiple of the median area are overlapping pairs
     double backgroundRadiusUm = 2.5;   ///< probe background: opening radius, larger than a cluster
     double clusterMinCopies = 2.5;  ///< a signal of at least this many single-spot intensities is a cluster
     double minSignalFraction =
