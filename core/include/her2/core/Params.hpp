@@ -91,9 +91,8 @@ struct FishParams {
     double overlapFraction = 0.08;     ///< nucleus area fraction that bright before it counts as overlapping
     double nucleusMaxAreaRatio = 2.0;  ///< nuclei over this multiple of the median area are overlapping pairs
     double backgroundRadiusUm = 2.5;   ///< probe background: opening radius, larger than a cluster
-    double clusterMinCopies = 2.5;  ///< a signal of at least this many single-spot intensities is a cluster
-    double minSignalFraction =
-        0.3;  ///< fainter than this many single-spot intensities: a speck, not a signal
+    double clusterMinCopies = 2.5;   ///< a signal of at least this many single-spot intensities is a cluster
+    double minSignalFraction = 0.3;  ///< fainter than this many single signals: a speck
     static const std::vector<ParamField<FishParams>>& fields();
 };
 
