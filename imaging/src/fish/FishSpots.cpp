@@ -35,6 +35,18 @@ double median(std::vector<double> v) {
     return *mid;
 }
 
+/// Median and robust sigma (1.4826 times the median absolute deviation) of v, which is
+/// reordered; zeros when v is empty.
+std::pair<double, double> medianAndSpread(std::vector<float>& v) {
+    if (v.empty()) return {0, 0};
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    const float med = *mid;
+    for (float& x : v) x = std::abs(x - med);
+    std::nth_element(v.begin(), mid, v.end());
+    return {med, 1.4826 * *mid};
+}
+
 int oddKernel(double sigma) {
     return 2 * static_cast<int>(std::ceil(3 * sigma)) + 1;
 }
@@ -594,6 +606,13 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     std::vector<std::uint8_t> isMax(static_cast<std::size_t>(W) + 8);
     std::vector<float> samples;
     samples.reserve(wholeField ? inNucleus.size() : nucleusPoints);
+    // The smoothed image at the same points, for the background's offset and spread.
+    struct SmoothSample {
+        int x, y;
+        float value;
+    };
+    std::vector<SmoothSample> smoothSamples;
+    smoothSamples.reserve(samples.capacity());
     bands.forEach([&](const DogBand& b) {
         for (int y = b.y0; y < b.y1; ++y) {
             downscale.addRow(y, b.img.ptr<float>(y - b.y0));
@@ -604,8 +623,12 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
             if ((y - 1) % 3 == 0) {
                 const std::uint8_t* in =
                     inNucleus.data() + static_cast<std::ptrdiff_t>((y - 1) / 3) * pointsPerRow;
+                const float* smooth = b.g1.ptr<float>(y - b.first);
                 for (int x = 1, i = 0; x < W - 1; x += 3, ++i)
-                    if (wholeField || in[i]) samples.push_back(row[x]);
+                    if (wholeField || in[i]) {
+                        samples.push_back(row[x]);
+                        smoothSamples.push_back({x, y, smooth[x]});
+                    }
             }
             std::uint8_t* hit = isMax.data();
             markLocalMaxima(up, row, dn, W, candidateFloor, hit);
@@ -631,15 +654,7 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
             }
         }
     });
-    double noise = 0;
-    if (!samples.empty()) {
-        const auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
-        std::nth_element(samples.begin(), mid, samples.end());
-        const float med = *mid;
-        for (float& s : samples) s = std::abs(s - med);
-        std::nth_element(samples.begin(), mid, samples.end());
-        noise = 1.4826 * *mid;
-    }
+    double noise = medianAndSpread(samples).second;
     // Quantisation floor: below a fraction of one grey level there is no information.
     noise = std::max(noise, 0.05 / full);
     const float threshold = static_cast<float>(params.spotThresholdMad * noise);
@@ -651,6 +666,25 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
                      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)),
                      cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
     cv::GaussianBlur(bgLow, bgLow, cv::Size(0, 0), std::max(0.5, 0.5 * r));
+    // The opening sits below the background it follows, the more so the noisier and more
+    // textured the background is; inside nuclei, where the signals are, the smoothed image
+    // stands above it by its median offset (signals cover too little of a nucleus to move a
+    // median), give or take its spread. The map is raised by the offset, and the spread bounds
+    // the flood level below: on a dim probe over a bright, textured nuclear background a
+    // level under the background's own variation floods whole nuclei as one signal's
+    // footprint, and every signal then reads as a cluster of several copies.
+    double backgroundSpread = 0;
+    {
+        const LowResMap opening(bgLow, static_cast<double>(W) / lowSize.width,
+                                static_cast<double>(H) / lowSize.height);
+        std::vector<float> offset;
+        offset.reserve(smoothSamples.size());
+        for (const SmoothSample& q : smoothSamples)
+            offset.push_back(static_cast<float>(q.value - opening.at(q.x, q.y)));
+        const auto [med, spread] = medianAndSpread(offset);
+        backgroundSpread = spread;
+        bgLow += std::max(0.0, med);
+    }
     const LowResMap background(bgLow, static_cast<double>(W) / lowSize.width,
                                static_cast<double>(H) / lowSize.height);
 
@@ -713,7 +747,7 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
         if (nuclei.objectAt(s.x, s.y) >= 0) ampsInside.push_back(s.amplitude);
     }
     const double typical = median(ampsInside.size() >= kMinInside ? ampsInside : amps);
-    const double floorLevel = std::max(0.25 * typical, 3.0 * noise);
+    const double floorLevel = std::max({0.25 * typical, 3.0 * noise, 3.0 * backgroundSpread});
     FootprintIndex index(channel.size(), 32);
     std::vector<Footprint> prints =
         floodFootprints(channel, scale, kernels, mpp, signals, background, floorLevel, index);
