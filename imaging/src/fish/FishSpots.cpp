@@ -758,29 +758,46 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     // twice the estimate (unresolved clusters would pull it up) and those below
     // fish.min_signal_fraction of it (faint non-specific specks would pull it down, and every
     // real signal would then read as several copies).
-    std::vector<double> singles, singlesAnywhere;
+    struct Single {
+        double intensity, peak;
+    };
+    auto peakOf = [&](const Footprint& fp) {
+        double peak = 0;
+        for (std::size_t si : fp.signals) peak = std::max(peak, signals[si].amplitude);
+        return peak;
+    };
+    std::vector<Single> singles, singlesAnywhere;
     for (const Footprint& fp : prints) {
         if (fp.signals.size() != 1 || fp.intensity <= 0) continue;
-        singlesAnywhere.push_back(fp.intensity);
-        if (nuclei.objectAt(fp.cx, fp.cy) >= 0) singles.push_back(fp.intensity);
+        singlesAnywhere.push_back({fp.intensity, peakOf(fp)});
+        if (nuclei.objectAt(fp.cx, fp.cy) >= 0) singles.push_back(singlesAnywhere.back());
     }
     if (singles.size() < kMinInside) singles = std::move(singlesAnywhere);
-    double single = median(singles);
+    auto medianOf = [&](auto field, double lo, double hi) {
+        std::vector<double> v;
+        for (const Single& one : singles)
+            if (one.intensity >= lo && one.intensity < hi) v.push_back(one.*field);
+        return median(std::move(v));
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    double single = medianOf(&Single::intensity, -inf, inf);
     for (int round = 0; round < 2 && single > 0; ++round) {
-        std::vector<double> kept;
-        for (double v : singles)
-            if (v < 2 * single && v >= params.minSignalFraction * single) kept.push_back(v);
-        if (kept.empty()) break;
-        single = median(kept);
+        const double next = medianOf(&Single::intensity, params.minSignalFraction * single, 2 * single);
+        if (next <= 0) break;
+        single = next;
     }
     out.singleIntensity = single;
+    // A cluster's copies lie too close to be resolved, so their light adds up at its peak: a
+    // footprint whose brightest point is fainter than a typical single signal's is background
+    // the flood took in (a glowing overlap of two nuclei), not a cluster.
+    const double singlePeak = medianOf(&Single::peak, params.minSignalFraction * single, 2 * single);
 
     for (const Footprint& fp : prints) {
         const int n = static_cast<int>(fp.signals.size());
         const double ratio = single > 0 ? fp.intensity / single : 0;
         // Far fainter than one signal: a non-specific speck, not a gene copy.
         if (single > 0 && ratio < params.minSignalFraction) continue;
-        if (single > 0 && ratio >= params.clusterMinCopies) {
+        if (single > 0 && ratio >= params.clusterMinCopies && peakOf(fp) >= singlePeak) {
             core::FishSpot spot;
             spot.x = fp.cx, spot.y = fp.cy;
             spot.channel = which;

@@ -277,6 +277,46 @@ TEST(FishSpots, DimProbeOverBrightNucleiReadsNoClusters) {
     expectExactCountsNoClusters(img, s);
 }
 
+TEST(FishSpots, FaintGlowingPatchIsNoCluster) {
+    // A small sharp-edged patch in every nucleus, away from its signals, glowing at 0.3 of
+    // the brightest signal's peak (as the overlap of two nuclei glows in a probe channel over
+    // a bright nuclear background): a flood from a maximum on its edge takes it in, and its
+    // light would read as a cluster of several copies. Its edge may still pass for one
+    // signal (a known limit); it must not pass for a cluster.
+    const FishPhantomSpec s = baseSpec(27);
+    const FishPhantomTruth t = FishPhantom(s).truth();
+    const FishPhantomImages img = withProbesChanged(s, [&](cv::Mat& f, const cv::Mat&, double amplitude) {
+        cv::Mat patch = cv::Mat::zeros(f.size(), CV_32F);
+        for (const FishTruthNucleus& n : t.nuclei) {
+            // The point within half the nucleus' radius farthest from its signals.
+            cv::Point2d best(n.x, n.y);
+            double bestDist = -1;
+            for (int k = 0; k < 64; ++k) {
+                const double angle = k * 0.39, radius = 0.5 * n.semiMinorPx * ((k % 4) + 1) / 4;
+                const cv::Point2d q(n.x + radius * std::cos(angle), n.y + radius * std::sin(angle));
+                double d = 1e9;
+                for (const FishTruthSpot& sp : t.spots)
+                    if (sp.nucleus == n.id) d = std::min(d, std::hypot(sp.x - q.x, sp.y - q.y));
+                if (d > bestDist) bestDist = d, best = q;
+            }
+            if (bestDist * s.mpp < 2.5) continue;
+            cv::ellipse(patch, cv::Point(static_cast<int>(best.x), static_cast<int>(best.y)),
+                        cv::Size(static_cast<int>(1.0 / s.mpp), static_cast<int>(0.5 / s.mpp)), 30, 0, 360,
+                        cv::Scalar(0.3 * amplitude), cv::FILLED);
+        }
+        f += patch;
+    });
+    const FishResult r = analyse(img, s.mpp);
+    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
+    int clustered = 0, counted = 0;
+    for (const auto& n : r.nuclei) {
+        counted += n.counted();
+        clustered += n.counted() && n.her2Cluster;
+    }
+    ASSERT_GE(counted, 12);
+    EXPECT_EQ(clustered, 0);
+}
+
 TEST(FishSpots, SplitSignalsCountOnce) {
     FishPhantomSpec s = baseSpec(24);
     s.splitSignalFraction = 1;
