@@ -325,6 +325,7 @@ struct Footprint {
     cv::Rect box;                    ///< bounding box of the pixels, field px
     std::vector<std::uint8_t> mask;  ///< box-sized, row major: 1 where the footprint owns the pixel
     std::vector<std::size_t> signals;
+    int area = 0;  ///< pixels the flood claimed
     double background = 0;
     double intensity = 0;
     double cx = 0, cy = 0;
@@ -466,6 +467,7 @@ std::vector<Footprint> floodFootprints(const cv::Mat& channel, float scale, cons
             x0 = std::min(x0, px), y0 = std::min(y0, py), x1 = std::max(x1, px), y1 = std::max(y1, py);
         }
         fp.box = cv::Rect(win.x + x0, win.y + y0, x1 - x0 + 1, y1 - y0 + 1);
+        fp.area = static_cast<int>(queue.size());
         fp.mask.assign(static_cast<std::size_t>(fp.box.area()), 0);
         for (int p : queue)
             fp.mask[static_cast<std::size_t>((p / win.width - y0) * fp.box.width + p % win.width - x0)] = 1;
@@ -759,17 +761,19 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     // fish.min_signal_fraction of it (faint non-specific specks would pull it down, and every
     // real signal would then read as several copies).
     struct Single {
-        double intensity, peak;
+        double intensity, peak, density;
     };
     auto peakOf = [&](const Footprint& fp) {
         double peak = 0;
         for (std::size_t si : fp.signals) peak = std::max(peak, signals[si].amplitude);
         return peak;
     };
+    // Light per flooded pixel.
+    auto densityOf = [](const Footprint& fp) { return fp.intensity / std::max(1, fp.area); };
     std::vector<Single> singles, singlesAnywhere;
     for (const Footprint& fp : prints) {
         if (fp.signals.size() != 1 || fp.intensity <= 0) continue;
-        singlesAnywhere.push_back({fp.intensity, peakOf(fp)});
+        singlesAnywhere.push_back({fp.intensity, peakOf(fp), densityOf(fp)});
         if (nuclei.objectAt(fp.cx, fp.cy) >= 0) singles.push_back(singlesAnywhere.back());
     }
     if (singles.size() < kMinInside) singles = std::move(singlesAnywhere);
@@ -787,17 +791,21 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
         single = next;
     }
     out.singleIntensity = single;
-    // A cluster's copies lie too close to be resolved, so their light adds up at its peak: a
-    // footprint whose brightest point is fainter than a typical single signal's is background
-    // the flood took in (a glowing overlap of two nuclei), not a cluster.
+    // A cluster's copies lie too close to be resolved: their light adds up at its peak and
+    // packs its pixels at least as densely as one signal's does. A footprint holding many
+    // single intensities that falls short of the single signals' median peak or density is
+    // background its flood took in (a glowing overlap of two nuclei, a bright nuclear patch),
+    // its light spread thin over many pixels, and counts its signals one by one.
     const double singlePeak = medianOf(&Single::peak, params.minSignalFraction * single, 2 * single);
+    const double singleDensity = medianOf(&Single::density, params.minSignalFraction * single, 2 * single);
 
     for (const Footprint& fp : prints) {
         const int n = static_cast<int>(fp.signals.size());
         const double ratio = single > 0 ? fp.intensity / single : 0;
         // Far fainter than one signal: a non-specific speck, not a gene copy.
         if (single > 0 && ratio < params.minSignalFraction) continue;
-        if (single > 0 && ratio >= params.clusterMinCopies && peakOf(fp) >= singlePeak) {
+        if (single > 0 && ratio >= params.clusterMinCopies && peakOf(fp) >= singlePeak &&
+            densityOf(fp) >= singleDensity) {
             core::FishSpot spot;
             spot.x = fp.cx, spot.y = fp.cy;
             spot.channel = which;

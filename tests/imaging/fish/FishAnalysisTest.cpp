@@ -229,6 +229,19 @@ void expectExactCountsNoClusters(const FishPhantomImages& img, const FishPhantom
     EXPECT_EQ(clustered, 0);
 }
 
+/// At least 12 nuclei counted, none of them read as a HER2 cluster.
+void expectNoCountedCluster(const FishPhantomImages& img, const FishPhantomSpec& s) {
+    const FishResult r = analyse(img, s.mpp);
+    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
+    int clustered = 0, counted = 0;
+    for (const auto& n : r.nuclei) {
+        counted += n.counted();
+        clustered += n.counted() && n.her2Cluster;
+    }
+    ASSERT_GE(counted, 12);
+    EXPECT_EQ(clustered, 0);
+}
+
 }  // namespace
 
 TEST(FishSpots, FaintSpecksOutsideNucleiDoNotSetTheSingleSignal) {
@@ -306,15 +319,32 @@ TEST(FishSpots, FaintGlowingPatchIsNoCluster) {
         }
         f += patch;
     });
-    const FishResult r = analyse(img, s.mpp);
-    ASSERT_TRUE(r.notScorableReason.empty()) << r.notScorableReason;
-    int clustered = 0, counted = 0;
-    for (const auto& n : r.nuclei) {
-        counted += n.counted();
-        clustered += n.counted() && n.her2Cluster;
-    }
-    ASSERT_GE(counted, 12);
-    EXPECT_EQ(clustered, 0);
+    expectNoCountedCluster(img, s);
+}
+
+TEST(FishSpots, SignalBesideAFaintGlowIsNoCluster) {
+    // In every nucleus a patch glowing at 0.15 of the brightest signal's peak, just above the
+    // flood level, touching one of its signals: that signal's footprint takes the patch in,
+    // and holds several single intensities of light, spread thin over many pixels. A
+    // cluster's copies pack their light at least as densely as one signal does.
+    const FishPhantomSpec s = baseSpec(28);
+    const FishPhantomTruth t = FishPhantom(s).truth();
+    const FishPhantomImages img = withProbesChanged(s, [&](cv::Mat& f, const cv::Mat&, double amplitude) {
+        cv::Mat patch = cv::Mat::zeros(f.size(), CV_32F);
+        for (const FishTruthNucleus& n : t.nuclei) {
+            const auto sp = std::find_if(t.spots.begin(), t.spots.end(),
+                                         [&](const FishTruthSpot& x) { return x.nucleus == n.id; });
+            if (sp == t.spots.end()) continue;
+            // 1.5 µm from the signal towards the nucleus centre.
+            const double dx = n.x - sp->x, dy = n.y - sp->y, d = std::max(1.0, std::hypot(dx, dy));
+            const cv::Point centre(static_cast<int>(sp->x + dx / d * 1.5 / s.mpp),
+                                   static_cast<int>(sp->y + dy / d * 1.5 / s.mpp));
+            cv::ellipse(patch, centre, cv::Size(static_cast<int>(1.2 / s.mpp), static_cast<int>(0.8 / s.mpp)),
+                        0, 0, 360, cv::Scalar(0.15 * amplitude), cv::FILLED);
+        }
+        f += patch;
+    });
+    expectNoCountedCluster(img, s);
 }
 
 TEST(FishSpots, SplitSignalsCountOnce) {
