@@ -19,7 +19,7 @@ def main():
     binary, fields, out = sys.argv[1:4]
     os.makedirs(out, exist_ok=True)
     names = sys.argv[4:] or sorted(d for d in os.listdir(fields) if os.path.isfile(f"{fields}/{d}/truth.json"))
-    print(f"{'field':12s} {'intended':>8s} {'true HER2/CEP17=ratio':>22s} {'group':>5s} {'measured HER2/CEP17=ratio':>26s}"
+    print(f"{'field':16s} {'intended':>8s} {'true HER2/CEP17=ratio':>22s} {'group':>5s} {'measured HER2/CEP17=ratio':>26s}"
           f" {'counted':>7s} {'clustered':>9s}")
     wrong = 0
     for name in names:
@@ -30,14 +30,14 @@ def main():
                            capture_output=True, text=True)
         truth = f"{t['mean_her2_scorable']:.2f}/{t['mean_cep17_scorable']:.2f}={t['ratio_scorable']:.2f}"
         if p.returncode != 0:
-            print(f"{name:12s} {t['intended_group']:>8d} {truth:>22s} error: {p.stderr.strip()}")
+            print(f"{name:16s} {t['intended_group']:>8d} {truth:>22s} error: {p.stderr.strip()}")
             wrong += 1
             continue
         r = json.loads(p.stdout)
         ok = r.get("group") == t["intended_group"]
         wrong += not ok
         got = f"{r['mean_her2']:.2f}/{r['mean_cep17']:.2f}={r['ratio']:.2f}"
-        print(f"{name:12s} {t['intended_group']:>8d} {truth:>22s} {r.get('group')!s:>5s} {got:>26s} "
+        print(f"{name:16s} {t['intended_group']:>8d} {truth:>22s} {r.get('group')!s:>5s} {got:>26s} "
               f"{r.get('nuclei_counted')!s:>7s} {r.get('clustered_nuclei')!s:>9s}{'' if ok else '  <-- WRONG'}")
     sys.exit(1 if wrong else 0)
 
