@@ -9,6 +9,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "Select.hpp"
 #include "fish/FishDetail.hpp"
 #include "her2/core/Errors.hpp"
 
@@ -40,7 +41,7 @@ void sampleInto(const cv::Mat& m, int step, std::vector<float>& v) {
 
 /// Percentiles `lowQ` <= `highQ` of a sample of `m` (CV_8U/16U/32F, one channel), every
 /// `step`-th pixel. Only the sample is converted (a float copy of a whole field costs more
-/// than the rest), and the lower percentile is selected among the values below the higher.
+/// than the rest).
 std::pair<double, double> percentiles(const cv::Mat& m, double lowQ, double highQ, int step) {
     std::vector<float> v;
     if (m.depth() == CV_8U)
@@ -55,11 +56,11 @@ std::pair<double, double> percentiles(const cv::Mat& m, double lowQ, double high
         sampleInto<float>(f, step, v);
     }
     if (v.empty()) return {0, 0};
-    const auto hi = v.begin() + static_cast<std::ptrdiff_t>(highQ * (v.size() - 1));
-    const auto lo = v.begin() + static_cast<std::ptrdiff_t>(lowQ * (v.size() - 1));
-    std::nth_element(v.begin(), hi, v.end());
-    std::nth_element(v.begin(), lo, hi);
-    return {*lo, *hi};
+    const auto rank = [&](double q) {
+        return static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+    };
+    return {detail::selectNth(v.data(), v.size(), rank(lowQ)),
+            detail::selectNth(v.data(), v.size(), rank(highQ))};
 }
 
 /// Percentile of a sample of `m`, as percentiles().

@@ -62,6 +62,15 @@ double fullScale(const cv::Mat& m) noexcept;
 /// as cv::resize of the 16-bit image rounds it.
 cv::Mat areaDownscale(const cv::Mat& grey, cv::Size size);
 
+/// Grey opening of a CV_32F image by a structuring element whose rows are runs symmetric
+/// about its centre (an ellipse), edges replicated: the result of cv::morphologyEx(MORPH_OPEN,
+/// element, centre anchor, one iteration, BORDER_REPLICATE), exactly, as a minimum or maximum
+/// of the same values. OpenCV visits every point of a non-rectangular element at every pixel
+/// (about 100 for the probe background's disc); here the extreme over each row half-width h is
+/// built from that over h - 1 (one operation per pixel and width), then the rows are combined
+/// (one per element row). Other elements go to OpenCV.
+void openBySymmetricRuns(const cv::Mat& src, cv::Mat& dst, const cv::Mat& element);
+
 /// Non-empty reason when an RGB CV_8UC3 image looks like bright field (white background,
 /// no dark field), e.g. "not a fluorescence image: ...".
 std::string brightFieldReason(const cv::Mat& rgb);

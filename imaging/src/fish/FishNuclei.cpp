@@ -7,6 +7,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "Select.hpp"
 #include "fish/FishDetail.hpp"
 
 namespace her2::imaging::fish {
@@ -16,12 +17,10 @@ namespace {
 /// Median and scaled MAD (a robust sigma) of `v` (reordered).
 std::pair<double, double> medianSigma(std::vector<float>& v) {
     if (v.empty()) return {0, 0};
-    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    const double med = *mid;
+    const std::size_t mid = v.size() / 2;
+    const double med = detail::selectNth(v.data(), v.size(), mid);
     for (float& x : v) x = std::abs(x - static_cast<float>(med));
-    std::nth_element(v.begin(), mid, v.end());
-    return {med, 1.4826 * *mid};
+    return {med, 1.4826 * detail::selectNth(v.data(), v.size(), mid)};
 }
 
 int findRoot(std::vector<int>& parent, int i) {
@@ -127,10 +126,9 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     CV_Assert(corr.isContinuous());  // a fresh image: its pixels are one array
     const float* const values = corr.ptr<float>();
     const std::size_t count = corr.total();
-    std::vector<float> sorted(values, values + count);
-    const auto hiIt = sorted.begin() + static_cast<std::ptrdiff_t>(0.999 * (sorted.size() - 1));
-    std::nth_element(sorted.begin(), hiIt, sorted.end());
-    const double hi = *hiIt;
+    std::vector<float> sample(values, values + count);
+    const double hi = detail::selectNth(sample.data(), sample.size(),
+                                        static_cast<std::size_t>(0.999 * (sample.size() - 1)));
     if (!(hi > 0)) return seg;
     cv::Mat corr8;
     corr.convertTo(corr8, CV_8U, 255.0 / hi);

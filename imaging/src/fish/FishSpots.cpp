@@ -18,6 +18,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "Select.hpp"
 #include "fish/FishDetail.hpp"
 
 namespace her2::imaging::fish {
@@ -39,12 +40,12 @@ double median(std::vector<double> v) {
 /// reordered; zeros when v is empty.
 std::pair<double, double> medianAndSpread(std::vector<float>& v) {
     if (v.empty()) return {0, 0};
-    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    const float med = *mid;
+    // The values std::nth_element would give, by radix selection: a field's 10^5 samples
+    // took a twentieth of its analysis time with std::nth_element.
+    const std::size_t mid = v.size() / 2;
+    const float med = detail::selectNth(v.data(), v.size(), mid);
     for (float& x : v) x = std::abs(x - med);
-    std::nth_element(v.begin(), mid, v.end());
-    return {med, 1.4826 * *mid};
+    return {med, 1.4826 * detail::selectNth(v.data(), v.size(), mid)};
 }
 
 int oddKernel(double sigma) {
@@ -549,6 +550,73 @@ void integrateFootprints(const cv::Mat& channel, float scale, double sigma,
 
 }  // namespace
 
+void openBySymmetricRuns(const cv::Mat& src, cv::Mat& dst, const cv::Mat& element) {
+    CV_Assert(src.type() == CV_32FC1 && element.type() == CV_8UC1);
+    const int R = element.rows / 2;
+    std::vector<int> half;  // half-width of element row dy + R, or -1 for an empty row
+    bool runs = element.rows % 2 == 1 && element.cols % 2 == 1;
+    for (int i = 0; runs && i < element.rows; ++i) {
+        const std::uint8_t* e = element.ptr<std::uint8_t>(i);
+        int c0 = -1, c1 = -1, set = 0;
+        for (int x = 0; x < element.cols; ++x)
+            if (e[x]) c1 = x, c0 = c0 < 0 ? x : c0, ++set;
+        runs = c0 < 0 || (c0 + c1 == element.cols - 1 && set == c1 - c0 + 1);
+        half.push_back(c0 < 0 ? -1 : element.cols / 2 - c0);
+    }
+    if (!runs || src.empty() || *std::max_element(half.begin(), half.end()) < 0) {
+        cv::morphologyEx(src, dst, cv::MORPH_OPEN, element, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+        return;
+    }
+    const int maxHalf = *std::max_element(half.begin(), half.end());
+    const int W = src.cols, H = src.rows;
+    std::vector<cv::Mat> ext(static_cast<std::size_t>(maxHalf) + 1);
+    auto pass = [&](const cv::Mat& in, cv::Mat& out, auto pick) {
+        // ext[h](y, x): the extreme of in(y, x - h .. x + h), columns clamped.
+        ext[0] = in;
+        for (int h = 1; h <= maxHalf; ++h) {
+            cv::Mat& e = ext[static_cast<std::size_t>(h)];
+            e.create(H, W, CV_32F);
+            for (int y = 0; y < H; ++y) {
+                const float* p = (h == 1 ? in : ext[static_cast<std::size_t>(h - 1)]).ptr<float>(y);
+                float* o = e.ptr<float>(y);
+                if (W == 1) {
+                    o[0] = p[0];
+                    continue;
+                }
+                if (h == 1) {
+                    o[0] = pick(p[0], p[1]);
+                    for (int x = 1; x < W - 1; ++x) o[x] = pick(pick(p[x - 1], p[x]), p[x + 1]);
+                    o[W - 1] = pick(p[W - 2], p[W - 1]);
+                } else {
+                    // [x - h, x + h] is [x - 1 - (h - 1), ...] joined with [x + 1 - (h - 1), ...];
+                    // at the edges the clamped windows give the same sets.
+                    o[0] = p[1];
+                    for (int x = 1; x < W - 1; ++x) o[x] = pick(p[x - 1], p[x + 1]);
+                    o[W - 1] = p[W - 2];
+                }
+            }
+        }
+        out.create(H, W, CV_32F);
+        for (int y = 0; y < H; ++y) {
+            float* o = out.ptr<float>(y);
+            bool first = true;
+            for (int dy = -R; dy <= R; ++dy) {
+                const int h = half[static_cast<std::size_t>(dy + R)];
+                if (h < 0) continue;
+                const float* p = ext[static_cast<std::size_t>(h)].ptr<float>(std::clamp(y + dy, 0, H - 1));
+                if (first)
+                    std::copy(p, p + W, o);
+                else
+                    for (int x = 0; x < W; ++x) o[x] = pick(o[x], p[x]);
+                first = false;
+            }
+        }
+    };
+    cv::Mat eroded;
+    pass(src, eroded, [](float a, float b) { return std::min(a, b); });
+    pass(eroded, dst, [](float a, float b) { return std::max(a, b); });
+}
+
 cv::Mat areaDownscale(const cv::Mat& grey, cv::Size size) {
     const double full = fullScale(grey);
     const bool wide = grey.depth() == CV_16U;
@@ -664,9 +732,8 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
     const double lowMpp = mpp * W / lowSize.width;
     const int r = std::max(1, static_cast<int>(std::ceil(params.backgroundRadiusUm / lowMpp)));
     cv::Mat bgLow;
-    cv::morphologyEx(downscale.result(), bgLow, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)),
-                     cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+    openBySymmetricRuns(downscale.result(), bgLow,
+                        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)));
     cv::GaussianBlur(bgLow, bgLow, cv::Size(0, 0), std::max(0.5, 0.5 * r));
     // The opening sits below the background it follows, the more so the noisier and more
     // textured the background is; inside nuclei, where the signals are, the smoothed image

@@ -4,7 +4,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <numbers>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "Select.hpp"
 #include "ihc/Morphology.hpp"
 
 namespace her2::imaging {
@@ -172,59 +172,6 @@ MembraneRay::Reading readProfile(const float* p, const float* r, std::size_t n, 
     out.widthUm = static_cast<float>((static_cast<double>(hi - lo) + 1) * stepUm);
     last = hi;
     return out;
-}
-
-/// The element std::nth_element would place at `k` in v[0, n), without reordering v: a radix
-/// select on the float bits, whose order is the value order for +0, positive and infinite
-/// values, where equal values have equal bits. Anything else (-0, negative, NaN: DAB is never
-/// any of them) goes to std::nth_element itself.
-float selectNth(float* v, std::size_t n, std::size_t k) {
-    static_assert(sizeof(float) == sizeof(std::uint32_t));
-    auto bitsOf = [](float f) {
-        std::uint32_t u;
-        std::memcpy(&u, &f, sizeof u);
-        return u;
-    };
-    constexpr std::uint32_t kInf = 0x7f800000u;
-    std::uint32_t hist[2048];
-    std::fill(hist, hist + 2048, 0u);
-    std::uint32_t bad = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t u = bitsOf(v[i]);
-        bad |= static_cast<std::uint32_t>(u > kInf);
-        ++hist[(u >> 20) & 0x7ff];
-    }
-    if (bad) {
-        std::nth_element(v, v + k, v + n);
-        return v[k];
-    }
-    // The bin holding the element of this rank; the rank becomes the one within the bin.
-    auto bucketOf = [&](std::size_t& rank) {
-        std::uint32_t b = 0;
-        while (rank >= hist[b]) rank -= hist[b++];
-        return b;
-    };
-    std::size_t rank = k;
-    const std::uint32_t top = bucketOf(rank);
-    thread_local std::vector<std::uint32_t> kept;
-    kept.resize(hist[top]);
-    std::fill(hist, hist + 1024, 0u);
-    std::size_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t u = bitsOf(v[i]);
-        if ((u >> 20) != top) continue;
-        kept[m++] = u;
-        ++hist[(u >> 10) & 0x3ff];
-    }
-    const std::uint32_t mid = bucketOf(rank);
-    std::fill(hist, hist + 1024, 0u);
-    for (std::size_t i = 0; i < m; ++i)
-        if (((kept[i] >> 10) & 0x3ff) == mid) ++hist[kept[i] & 0x3ff];
-    const std::uint32_t low = bucketOf(rank);
-    const std::uint32_t u = (top << 20) | (mid << 10) | low;
-    float f;
-    std::memcpy(&f, &u, sizeof f);
-    return f;
 }
 
 }  // namespace
@@ -389,7 +336,7 @@ MembraneTrace MembraneAnalyzer::trace(const cv::Mat& dab, const cv::Mat& cells, 
     // Median, not mean: the territory may reach into the membrane band here and there.
     double cyto = 0;
     if (nCytoplasm > 0) {
-        cyto = selectNth(cytoplasm, nCytoplasm, nCytoplasm / 2);
+        cyto = detail::selectNth(cytoplasm, nCytoplasm, nCytoplasm / 2);
     }
     out.cytoplasmMedian = cyto;
 
