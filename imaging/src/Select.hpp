@@ -1,9 +1,11 @@
 #pragma once
 // Order statistics of float samples shared by the IHC and FISH analyses (private to her2_imaging).
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace her2::imaging::detail {
@@ -63,6 +65,16 @@ inline float selectNth(float* v, std::size_t n, std::size_t k) {
     float f;
     std::memcpy(&f, &u, sizeof f);
     return f;
+}
+
+/// Median and robust sigma (1.4826 times the median absolute deviation) of v, whose values
+/// are replaced by their absolute deviations; zeros when v is empty.
+inline std::pair<double, double> medianAndSpread(std::vector<float>& v) {
+    if (v.empty()) return {0, 0};
+    const std::size_t mid = v.size() / 2;
+    const float med = selectNth(v.data(), v.size(), mid);
+    for (float& x : v) x = std::abs(x - med);
+    return {med, 1.4826 * selectNth(v.data(), v.size(), mid)};
 }
 
 }  // namespace her2::imaging::detail

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -66,4 +67,13 @@ TEST(Select, a_nan_falls_back_to_nth_element) {
     const float got = her2::imaging::detail::selectNth(v.data(), v.size(), 2);
     const float want = reference(copy, 2);
     EXPECT_TRUE(got == want || (std::isnan(got) && std::isnan(want)));
+}
+
+TEST(Select, median_and_robust_sigma_of_a_sample_with_an_outlier) {
+    std::vector<float> v{4.f, 100.f, 1.f, 3.f, 2.f};
+    const auto [median, sigma] = her2::imaging::detail::medianAndSpread(v);
+    EXPECT_EQ(median, 3.0);
+    EXPECT_DOUBLE_EQ(sigma, 1.4826);  // deviations 1, 97, 2, 0, 1: their median is 1
+    std::vector<float> none;
+    EXPECT_EQ(her2::imaging::detail::medianAndSpread(none), std::make_pair(0.0, 0.0));
 }

@@ -14,15 +14,6 @@ namespace her2::imaging::fish {
 
 namespace {
 
-/// Median and scaled MAD (a robust sigma) of `v` (reordered).
-std::pair<double, double> medianSigma(std::vector<float>& v) {
-    if (v.empty()) return {0, 0};
-    const std::size_t mid = v.size() / 2;
-    const double med = detail::selectNth(v.data(), v.size(), mid);
-    for (float& x : v) x = std::abs(x - static_cast<float>(med));
-    return {med, 1.4826 * detail::selectNth(v.data(), v.size(), mid)};
-}
-
 int findRoot(std::vector<int>& parent, int i) {
     while (parent[static_cast<std::size_t>(i)] != i) {
         parent[static_cast<std::size_t>(i)] =
@@ -139,7 +130,7 @@ NucleusSegmentation segmentNuclei(const cv::Mat& dapi, double mpp, const core::F
     below.reserve(count);
     for (std::size_t i = 0; i < count; ++i)
         if (values[i] < otsu) below.push_back(values[i]);
-    auto [bgMedian, bgSigma] = medianSigma(below);
+    auto [bgMedian, bgSigma] = detail::medianAndSpread(below);
     // Quantisation floor: an 8-bit field has no information below about a third of a level.
     bgSigma = std::max(bgSigma, 0.3 / full / f);
     const double threshold =

@@ -36,18 +36,6 @@ double median(std::vector<double> v) {
     return *mid;
 }
 
-/// Median and robust sigma (1.4826 times the median absolute deviation) of v, which is
-/// reordered; zeros when v is empty.
-std::pair<double, double> medianAndSpread(std::vector<float>& v) {
-    if (v.empty()) return {0, 0};
-    // The values std::nth_element would give, by radix selection: a field's 10^5 samples
-    // took a twentieth of its analysis time with std::nth_element.
-    const std::size_t mid = v.size() / 2;
-    const float med = detail::selectNth(v.data(), v.size(), mid);
-    for (float& x : v) x = std::abs(x - med);
-    return {med, 1.4826 * detail::selectNth(v.data(), v.size(), mid)};
-}
-
 int oddKernel(double sigma) {
     return 2 * static_cast<int>(std::ceil(3 * sigma)) + 1;
 }
@@ -577,7 +565,7 @@ void openBySymmetricRuns(const cv::Mat& src, cv::Mat& dst, const cv::Mat& elemen
             cv::Mat& e = ext[static_cast<std::size_t>(h)];
             e.create(H, W, CV_32F);
             for (int y = 0; y < H; ++y) {
-                const float* p = (h == 1 ? in : ext[static_cast<std::size_t>(h - 1)]).ptr<float>(y);
+                const float* p = ext[static_cast<std::size_t>(h - 1)].ptr<float>(y);
                 float* o = e.ptr<float>(y);
                 if (W == 1) {
                     o[0] = p[0];
@@ -724,7 +712,7 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
             }
         }
     });
-    double noise = medianAndSpread(samples).second;
+    double noise = detail::medianAndSpread(samples).second;
     // Quantisation floor: below a fraction of one grey level there is no information.
     noise = std::max(noise, 0.05 / full);
     const float threshold = static_cast<float>(params.spotThresholdMad * noise);
@@ -750,7 +738,7 @@ SpotDetection detectSpots(const cv::Mat& channel, core::FishChannel which, doubl
         offset.reserve(smoothSamples.size());
         for (const SmoothSample& q : smoothSamples)
             offset.push_back(static_cast<float>(q.value - opening.at(q.x, q.y)));
-        const auto [med, spread] = medianAndSpread(offset);
+        const auto [med, spread] = detail::medianAndSpread(offset);
         backgroundSpread = spread;
         bgLow += std::max(0.0, med);
     }
