@@ -18,20 +18,20 @@ namespace her2::imaging::detail {
 /// A median of 10^5 samples takes a fraction of std::nth_element's time.
 inline float selectNth(float* v, std::size_t n, std::size_t k) {
     static_assert(sizeof(float) == sizeof(std::uint32_t));
-    auto keyOf = [](float f) {
+    auto bitsOf = [](float f) {
         std::uint32_t u;
         std::memcpy(&u, &f, sizeof u);
-        return (u >> 31) ? ~u : (u | 0x80000000u);
+        return u;
     };
+    auto keyOf = [](std::uint32_t u) { return (u >> 31) ? ~u : (u | 0x80000000u); };
     constexpr std::uint32_t kAbsInf = 0x7f800000u;
     std::uint32_t hist[2048];
     std::fill(hist, hist + 2048, 0u);
     std::uint32_t nan = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        std::uint32_t u;
-        std::memcpy(&u, v + i, sizeof u);
+        const std::uint32_t u = bitsOf(v[i]);
         nan |= static_cast<std::uint32_t>((u & 0x7fffffffu) > kAbsInf);
-        ++hist[keyOf(v[i]) >> 21];
+        ++hist[keyOf(u) >> 21];
     }
     if (nan) {
         std::nth_element(v, v + k, v + n);
@@ -50,7 +50,7 @@ inline float selectNth(float* v, std::size_t n, std::size_t k) {
     std::fill(hist, hist + 2048, 0u);
     std::size_t m = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t key = keyOf(v[i]);
+        const std::uint32_t key = keyOf(bitsOf(v[i]));
         if ((key >> 21) != top) continue;
         kept[m++] = key;
         ++hist[(key >> 10) & 0x7ff];

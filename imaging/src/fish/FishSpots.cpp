@@ -551,11 +551,11 @@ void openBySymmetricRuns(const cv::Mat& src, cv::Mat& dst, const cv::Mat& elemen
         runs = c0 < 0 || (c0 + c1 == element.cols - 1 && set == c1 - c0 + 1);
         half.push_back(c0 < 0 ? -1 : element.cols / 2 - c0);
     }
-    if (!runs || src.empty() || *std::max_element(half.begin(), half.end()) < 0) {
+    const int maxHalf = half.empty() ? -1 : *std::max_element(half.begin(), half.end());
+    if (!runs || src.empty() || maxHalf < 0) {
         cv::morphologyEx(src, dst, cv::MORPH_OPEN, element, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
         return;
     }
-    const int maxHalf = *std::max_element(half.begin(), half.end());
     const int W = src.cols, H = src.rows;
     std::vector<cv::Mat> ext(static_cast<std::size_t>(maxHalf) + 1);
     auto pass = [&](const cv::Mat& in, cv::Mat& out, auto pick) {
